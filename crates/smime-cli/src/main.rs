@@ -1,1 +1,54 @@
-fn main() {}
+//! The `smime` command-line tool. Exit codes: 0 success, 1 the message or certificate is
+//! not valid, 2 usage or input error (with a message that names what and where).
+#![forbid(unsafe_code)]
+
+mod args;
+mod commands;
+mod files;
+mod load;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+use args::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match run(cli) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("smime: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Run a command; `Ok(false)` means "done, but the input is not valid" (exit code 1).
+fn run(cli: Cli) -> anyhow::Result<bool> {
+    match &cli.command {
+        Command::Sign(a) => commands::sign::run(a).map(|()| true),
+        Command::Verify(a) => commands::verify::run(a),
+        Command::Inspect(a) => commands::inspect::run(a).map(|()| true),
+        Command::Completions { shell } => {
+            clap_complete::generate(*shell, &mut Cli::command(), "smime", &mut std::io::stdout());
+            Ok(true)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            Ok(true)
+        }
+    }
+}

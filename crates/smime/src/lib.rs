@@ -1,11 +1,29 @@
 //! S/MIME 4.0 (RFC 8551) message engine: sign, verify and inspect S/MIME messages.
+//!
+//! - [`sign::Signer`] signs whole messages, detached (multipart/signed) or opaque, streaming;
+//! - [`verify::Verifier`] verifies them and returns a [`report::VerifyReport`] per message
+//!   with one report per signer (a bad signature is a result, not an error);
+//! - [`inspect::inspect`] shows the structure of any S/MIME or CMS input.
+//!
+//! Algorithm choices are explicit ([`CryptoPolicy`]); the default fails closed.
 #![forbid(unsafe_code)]
 
+pub mod ber;
+pub mod chain;
 pub mod cms;
 pub mod crypto;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
+pub mod inspect;
+pub mod message;
 pub mod mime;
 mod policy;
+pub mod report;
+pub mod sign;
+pub mod stream;
+pub mod verify;
 
 pub use error::{Error, Result};
 pub use policy::CryptoPolicy;
+pub use x509_cert;

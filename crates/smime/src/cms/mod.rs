@@ -1,1 +1,12 @@
-//! placeholder, being written
+//! CMS content types (RFC 5652) as S/MIME uses them.
+//!
+//! - [`signed_data`]: reading SignedData in BER or DER, in memory or streamed;
+//! - [`signed_builder`]: writing SignedData, whole or streamed;
+//! - [`attributes`]: the signed attributes S/MIME writes and checks;
+//! - [`oids`]: object identifiers.
+
+pub mod attributes;
+pub mod oids;
+pub mod signed_builder;
+pub mod signed_data;
+pub mod signed_verify;

@@ -1,1 +1,21 @@
-//! placeholder, being written
+//! The only place that calls the cryptographic backend (aws-lc-rs): digests, private keys,
+//! signatures and their verification, and reading certificates.
+//!
+//! aws-lc-rs gives constant-time RSA (unlike RustCrypto `rsa`, RUSTSEC-2023-0071), ECDSA,
+//! Ed25519 and the SHA-2 family with assembly.
+
+mod certificate;
+mod digest;
+mod pem;
+mod private_key;
+mod signature;
+
+pub use certificate::{
+    certificate_email_addresses, certificate_fingerprint_sha256, certificate_signed_by,
+    certificate_to_pem, describe_name, email_addresses_match, load_certificates,
+    subject_key_identifier,
+};
+pub use digest::{digest, DigestAlgorithm, Digester};
+pub use pem::{pem_blocks, PemBlock};
+pub use private_key::PrivateKey;
+pub use signature::{public_key_description, verify_prehashed, verify_signature, SignatureScheme};

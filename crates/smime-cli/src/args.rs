@@ -1,0 +1,149 @@
+//! Every command-line argument of `smime`, in one place (the contract is in
+//! ARCHITECTURE.md). Man page and shell completions are generated from these definitions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// S/MIME for people and programs: sign, verify and inspect mail (RFC 8551).
+#[derive(Parser, Debug)]
+#[command(name = "smime", version, about, long_about = None, after_help = EXAMPLES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  smime sign --cert me.pem --key me.key --in mail.eml --out signed.eml
+  smime sign --cert me.pem --key me.key --opaque --digest sha384 < mail.eml > signed.eml
+  smime verify --trust ca.pem --in signed.eml
+  smime verify --trust ca.pem --json --in signed.eml
+  smime inspect --in signed.eml
+
+Exit codes: 0 success, 1 the message is not valid, 2 usage or input error.";
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Sign a message (multipart/signed by default, or opaque).
+    #[command(
+        after_help = "Example:\n  smime sign --cert me.pem --key me.key --chain ca.pem --in mail.eml --out signed.eml"
+    )]
+    Sign(SignArgs),
+    /// Verify a signed message: signatures, signer, chain and sender address.
+    #[command(
+        after_help = "Example:\n  smime verify --trust ca.pem --in signed.eml --content-out content.eml"
+    )]
+    Verify(VerifyArgs),
+    /// Show the structure of an S/MIME message or CMS file: layers, algorithms, signers, certificates.
+    Inspect(InspectArgs),
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+}
+
+/// Where input comes from and output goes.
+#[derive(Args, Debug, Clone)]
+pub struct InOut {
+    /// Input file (`-` or absent: standard input).
+    #[arg(long = "in", value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Output file (`-` or absent: standard output). Written to a temporary file, then renamed.
+    #[arg(long = "out", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Digest algorithms for signing.
+#[derive(ValueEnum, Debug, Clone, Copy)]
+pub enum DigestArg {
+    /// SHA-256 (default).
+    Sha256,
+    /// SHA-384.
+    Sha384,
+    /// SHA-512.
+    Sha512,
+}
+
+/// `smime sign`.
+#[derive(Args, Debug)]
+pub struct SignArgs {
+    /// Signer certificate (PEM or DER). Repeat with --key for several signers.
+    #[arg(long, value_name = "CERT", required = true)]
+    pub cert: Vec<PathBuf>,
+    /// Signer private key (PEM or DER; PKCS#8, PKCS#1 or SEC1), in the order of --cert.
+    #[arg(long, value_name = "KEY", required = true)]
+    pub key: Vec<PathBuf>,
+    /// Certificates to include for the chain (PEM may hold several).
+    #[arg(long, value_name = "FILE")]
+    pub chain: Vec<PathBuf>,
+    /// Announce this certificate for encryption (SMIMEEncryptionKeyPreference) and include it.
+    #[arg(long, value_name = "CERT")]
+    pub encryption_cert: Option<PathBuf>,
+    /// Opaque signing: application/pkcs7-mime; smime-type=signed-data.
+    #[arg(long)]
+    pub opaque: bool,
+    /// Digest algorithm.
+    #[arg(long, value_enum, default_value = "sha256")]
+    pub digest: DigestArg,
+    /// RSASSA-PSS instead of PKCS#1 v1.5 for RSA keys.
+    #[arg(long)]
+    pub pss: bool,
+    /// Leave out the signing-time attribute.
+    #[arg(long)]
+    pub no_signing_time: bool,
+    /// Input and output.
+    #[command(flatten)]
+    pub io: InOut,
+}
+
+/// `smime verify`.
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// Trust anchor certificates (PEM may hold several).
+    #[arg(long, value_name = "CA")]
+    pub trust: Vec<PathBuf>,
+    /// Extra certificates: signers not included in the message, intermediates.
+    #[arg(long, value_name = "CERT")]
+    pub cert: Vec<PathBuf>,
+    /// Validate the chain at this time (RFC 3339) instead of the signing time or now.
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+    /// Do not check the chain (the report says "not-checked").
+    #[arg(long)]
+    pub no_chain: bool,
+    /// Do not check the From/Sender address against the signer certificate.
+    #[arg(long)]
+    pub no_sender_check: bool,
+    /// Accept legacy algorithms for reading old mail: SHA-1, RSA keys from 1024 bits.
+    #[arg(long)]
+    pub allow_legacy: bool,
+    /// Print the report as JSON (stable, documented in the README).
+    #[arg(long)]
+    pub json: bool,
+    /// Write the signed content (the entity that the signature covers) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub content_out: Option<PathBuf>,
+    /// The detached content, when the input is a bare CMS signature.
+    #[arg(long, value_name = "FILE")]
+    pub content: Option<PathBuf>,
+    /// Input file (`-` or absent: standard input).
+    #[arg(long = "in", value_name = "FILE")]
+    pub input: Option<PathBuf>,
+}
+
+/// `smime inspect`.
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Input file (`-` or absent: standard input).
+    #[arg(long = "in", value_name = "FILE")]
+    pub input: Option<PathBuf>,
+}

@@ -1,0 +1,63 @@
+//! `smime sign`.
+
+use std::time::SystemTime;
+
+use anyhow::{bail, Result};
+use smime::cms::signed_builder::SignerSpec;
+use smime::crypto::DigestAlgorithm;
+use smime::sign::{SignForm, SignOptions, Signer};
+
+use crate::args::{DigestArg, SignArgs};
+use crate::files::{input_len, open_input, Output};
+use crate::{load, progress};
+
+/// Sign the input message.
+pub fn run(args: &SignArgs) -> Result<()> {
+    if args.cert.len() != args.key.len() {
+        bail!(
+            "give one --key per --cert ({} certificates, {} keys)",
+            args.cert.len(),
+            args.key.len()
+        );
+    }
+    let digest = match args.digest {
+        DigestArg::Sha256 => DigestAlgorithm::Sha256,
+        DigestArg::Sha384 => DigestAlgorithm::Sha384,
+        DigestArg::Sha512 => DigestAlgorithm::Sha512,
+    };
+    let chain = load::certificates(&args.chain)?;
+    let encryption_certificate = args
+        .encryption_cert
+        .as_deref()
+        .map(load::certificate)
+        .transpose()?;
+    let mut signers = Vec::new();
+    for (cert_path, key_path) in args.cert.iter().zip(&args.key) {
+        let certificate = load::certificate(cert_path)?;
+        let key = load::private_key(key_path)?;
+        let scheme = key.scheme(digest, args.pss)?;
+        signers.push(SignerSpec {
+            certificate,
+            key,
+            scheme,
+            chain: chain.clone(),
+            encryption_certificate: encryption_certificate.clone(),
+            extra_attributes: vec![],
+        });
+    }
+    let options = SignOptions {
+        form: if args.opaque {
+            SignForm::Opaque
+        } else {
+            SignForm::Detached
+        },
+        signing_time: (!args.no_signing_time).then(SystemTime::now),
+    };
+    let signer = Signer::new(signers, options)?;
+    let input = open_input(args.io.input.as_deref())?;
+    let mut output = Output::create(args.io.output.as_deref())?;
+    let bar = progress::bar(input_len(args.io.input.as_deref()));
+    signer.sign(input, &mut output, &mut |n| bar.set_position(n))?;
+    bar.finish_and_clear();
+    output.commit()
+}

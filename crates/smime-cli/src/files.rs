@@ -1,0 +1,107 @@
+//! Input and output files: `-` or nothing is standard input/output; output files are
+//! written to a temporary file in the same directory and renamed into place, so that a
+//! failure never leaves a half-written file.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+/// Open the input: a file, or standard input.
+pub fn open_input(path: Option<&Path>) -> Result<Box<dyn Read>> {
+    match path {
+        None => Ok(Box::new(io::stdin().lock())),
+        Some(p) if p == Path::new("-") => Ok(Box::new(io::stdin().lock())),
+        Some(p) => Ok(Box::new(
+            File::open(p).with_context(|| format!("cannot open {}", p.display()))?,
+        )),
+    }
+}
+
+/// The size of the input file, when it is a file (for the progress bar).
+pub fn input_len(path: Option<&Path>) -> Option<u64> {
+    path.filter(|p| *p != Path::new("-"))
+        .and_then(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+}
+
+/// Read a whole file, naming it in the error.
+pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// An output that becomes visible only when committed.
+pub enum Output {
+    /// Standard output.
+    Stdout(io::BufWriter<io::Stdout>),
+    /// A temporary file that is renamed to `target` on commit.
+    File {
+        temp: tempfile::NamedTempFile,
+        target: PathBuf,
+    },
+}
+
+impl Output {
+    /// Create the output for `path` (`-` or `None`: standard output).
+    pub fn create(path: Option<&Path>) -> Result<Output> {
+        match path {
+            None => Ok(Output::Stdout(io::BufWriter::new(io::stdout()))),
+            Some(p) if p == Path::new("-") => Ok(Output::Stdout(io::BufWriter::new(io::stdout()))),
+            Some(p) => {
+                let dir = p
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                let temp = tempfile::Builder::new()
+                    .prefix(".smime-")
+                    .tempfile_in(dir)
+                    .with_context(|| {
+                        format!("cannot create a temporary file in {}", dir.display())
+                    })?;
+                Ok(Output::File {
+                    temp,
+                    target: p.to_path_buf(),
+                })
+            }
+        }
+    }
+
+    /// Make the output visible (rename the temporary file into place).
+    pub fn commit(self) -> Result<()> {
+        match self {
+            Output::Stdout(mut w) => Ok(w.flush()?),
+            Output::File { temp, target } => {
+                temp.as_file().sync_all().ok();
+                temp.persist(&target)
+                    .with_context(|| format!("cannot write {}", target.display()))?;
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Output::Stdout(w) => w.write(buf),
+            Output::File { temp, .. } => temp.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Output::Stdout(w) => w.flush(),
+            Output::File { temp, .. } => temp.flush(),
+        }
+    }
+}
+
+/// Print a line to standard output; a closed pipe (`smime verify | head -1`) is not an error.
+pub fn print_stdout(text: &str) -> Result<()> {
+    let mut out = io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}

@@ -1,0 +1,117 @@
+//! Verification reports: one per message, one per signer. Serialised as the stable
+//! `--json` output of `smime verify` (documented in the README).
+
+use serde::Serialize;
+
+/// The verdict on a message or a signer. The message takes the first failing one, in this
+/// order of precedence: a malformed or unsigned message, then the signers, then the sender,
+/// then trust.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Everything checked out.
+    Valid,
+    /// The SignedData has no SignerInfo.
+    NoSigners,
+    /// A signature or the content digest does not match.
+    BadSignature,
+    /// A mandatory signed attribute is missing, repeated, malformed or inconsistent.
+    BadAttributes,
+    /// The signer's certificate is neither in the message nor given.
+    UnknownSigner,
+    /// An algorithm or key refused by policy (MD5, SHA-1 without `--allow-legacy`, short RSA).
+    WeakAlgorithm,
+    /// An algorithm this implementation does not support (e.g. DSA).
+    UnsupportedAlgorithm,
+    /// The From (or Sender) address is not one of the signer certificate's addresses.
+    SenderMismatch,
+    /// The signer's certificate does not chain to a trust anchor.
+    Untrusted,
+    /// Only a part of the message is signed; the rest could have been added by anyone.
+    PartiallySigned,
+}
+
+impl Status {
+    /// Whether this is [`Status::Valid`].
+    pub fn is_valid(self) -> bool {
+        self == Status::Valid
+    }
+}
+
+/// The result of the chain check for a signer.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChainReport {
+    /// `trusted`, `untrusted` or `not-checked`.
+    pub status: String,
+    /// The subjects from the signer to the trust anchor, when trusted.
+    pub path: Vec<String>,
+    /// Why the chain is not trusted, when it is not.
+    pub reason: Option<String>,
+    /// The time the chain was validated at (RFC 3339).
+    pub validated_at: Option<String>,
+    /// Where that time came from: `signing-time`, `now` or `given`.
+    pub time_source: Option<String>,
+}
+
+impl ChainReport {
+    /// A chain that was not checked.
+    pub fn not_checked() -> Self {
+        ChainReport {
+            status: "not-checked".into(),
+            path: vec![],
+            reason: None,
+            validated_at: None,
+            time_source: None,
+        }
+    }
+}
+
+/// What was found about one SignerInfo.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignerReport {
+    /// The signer's verdict.
+    pub status: Status,
+    /// Whether the signature (and the content digest) verified.
+    pub signature_valid: bool,
+    /// Subject of the signer certificate (RFC 4514), if found.
+    pub subject: Option<String>,
+    /// Issuer of the signer certificate, or the issuer named by the SignerInfo.
+    pub issuer: Option<String>,
+    /// Serial number (hex) of the signer certificate.
+    pub serial: Option<String>,
+    /// Email addresses of the signer certificate.
+    pub emails: Vec<String>,
+    /// The signing-time attribute (RFC 3339), if present.
+    pub signing_time: Option<String>,
+    /// The digest algorithm name.
+    pub digest_algorithm: Option<String>,
+    /// The signature algorithm name.
+    pub signature_algorithm: Option<String>,
+    /// The signer's public key (e.g. `RSA 2048`).
+    pub public_key: Option<String>,
+    /// The content ciphers the signer announced (SMIMECapabilities), strongest first.
+    pub capabilities: Vec<String>,
+    /// The chain check.
+    pub chain: ChainReport,
+    /// Everything that was wrong, in order.
+    pub problems: Vec<String>,
+}
+
+/// The verdict on a whole message.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    /// Whether the message is valid: every signer valid and trusted, sender matched.
+    pub valid: bool,
+    /// The overall status (see [`Status`] for the precedence).
+    pub status: Status,
+    /// `multipart/signed`, `signed-data` (application/pkcs7-mime) or `cms` (bare CMS input).
+    pub form: String,
+    /// The From address, when there is exactly one.
+    pub from: Option<String>,
+    /// The Content-Type of the signed entity, when it is a MIME entity.
+    pub signed_content_type: Option<String>,
+    /// One report per SignerInfo, in order.
+    pub signers: Vec<SignerReport>,
+    /// Things worth knowing that do not make the message invalid.
+    pub warnings: Vec<String>,
+}

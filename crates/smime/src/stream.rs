@@ -1,0 +1,282 @@
+//! Streaming building blocks: base64 in 76-character lines (RFC 2045 6.8) as an
+//! [`std::io::Write`] filter and as an [`std::io::Read`] filter, and a set of digests fed
+//! as a writer. They keep memory bounded by a buffer, whatever the message size.
+
+use std::io::{self, Read, Write};
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+
+use crate::crypto::{DigestAlgorithm, Digester};
+
+const LINE: usize = 76;
+const GROUP: usize = LINE / 4 * 3; // 57 input bytes make one 76-character line
+
+/// Writes base64 in CRLF-terminated lines of 76 characters.
+pub struct Base64Writer<W: Write> {
+    inner: W,
+    pending: Vec<u8>,
+    out: String,
+}
+
+impl<W: Write> Base64Writer<W> {
+    /// Encode into `inner`.
+    pub fn new(inner: W) -> Self {
+        Base64Writer {
+            inner,
+            pending: Vec::with_capacity(GROUP),
+            out: String::new(),
+        }
+    }
+
+    fn emit(&mut self, data: &[u8]) -> io::Result<()> {
+        self.out.clear();
+        for line in data.chunks(GROUP) {
+            STANDARD.encode_string(line, &mut self.out);
+            self.out.push_str("\r\n");
+        }
+        self.inner.write_all(self.out.as_bytes())
+    }
+
+    /// The inner writer (for taking out what was encoded so far).
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.inner
+    }
+
+    /// Write the last partial line and return the inner writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        let rest = std::mem::take(&mut self.pending);
+        if !rest.is_empty() {
+            self.emit(&rest)?;
+        }
+        Ok(self.inner)
+    }
+}
+
+impl<W: Write> Write for Base64Writer<W> {
+    fn write(&mut self, mut buf: &[u8]) -> io::Result<usize> {
+        let n = buf.len();
+        if !self.pending.is_empty() {
+            let take = (GROUP - self.pending.len()).min(buf.len());
+            self.pending.extend_from_slice(&buf[..take]);
+            buf = &buf[take..];
+            if self.pending.len() == GROUP {
+                let line = std::mem::take(&mut self.pending);
+                self.emit(&line)?;
+                self.pending = line;
+                self.pending.clear();
+            }
+        }
+        let whole = buf.len() / GROUP * GROUP;
+        if whole > 0 {
+            self.emit(&buf[..whole])?;
+        }
+        self.pending.extend_from_slice(&buf[whole..]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Reads base64 text (any line length, whitespace ignored) and yields the decoded bytes.
+/// Anything other than the base64 alphabet, `=` padding and whitespace is an error that
+/// names its byte offset.
+pub struct Base64Reader<R: Read> {
+    inner: R,
+    text: Vec<u8>,
+    decoded: Vec<u8>,
+    decoded_pos: usize,
+    consumed: usize,
+    finished: bool,
+}
+
+impl<R: Read> Base64Reader<R> {
+    /// Decode from `inner`.
+    pub fn new(inner: R) -> Self {
+        Base64Reader {
+            inner,
+            text: Vec::new(),
+            decoded: Vec::new(),
+            decoded_pos: 0,
+            consumed: 0,
+            finished: false,
+        }
+    }
+
+    fn refill(&mut self) -> io::Result<()> {
+        let mut raw = [0u8; 64 * 1024];
+        while self.decoded_pos >= self.decoded.len() && !self.finished {
+            let n = self.inner.read(&mut raw)?;
+            if n == 0 {
+                self.finished = true;
+            }
+            for (i, &b) in raw[..n].iter().enumerate() {
+                match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' | b'=' => {
+                        self.text.push(b)
+                    }
+                    b' ' | b'\t' | b'\r' | b'\n' => {}
+                    _ => {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            format!(
+                                "invalid base64 character 0x{b:02x} at byte {}",
+                                self.consumed + i
+                            ),
+                        ))
+                    }
+                }
+            }
+            self.consumed += n;
+            let usable = if self.finished {
+                self.text.len()
+            } else {
+                self.text.len() / 4 * 4
+            };
+            // Padding may only end the text: keep a group with '=' until the end is known.
+            let usable = if !self.finished && self.text[..usable].contains(&b'=') {
+                self.text[..usable]
+                    .iter()
+                    .position(|&c| c == b'=')
+                    .map(|p| p / 4 * 4)
+                    .unwrap_or(usable)
+            } else {
+                usable
+            };
+            self.decoded.clear();
+            self.decoded_pos = 0;
+            if usable > 0 {
+                STANDARD
+                    .decode_vec(&self.text[..usable], &mut self.decoded)
+                    .map_err(|e| {
+                        io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            format!(
+                                "invalid base64 near byte {}: {e}",
+                                self.consumed.saturating_sub(self.text.len())
+                            ),
+                        )
+                    })?;
+                self.text.drain(..usable);
+            }
+            if self.finished && !self.text.is_empty() {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "base64 text ends in the middle of a group",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for Base64Reader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.decoded_pos >= self.decoded.len() {
+            self.refill()?;
+        }
+        let available = &self.decoded[self.decoded_pos..];
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.decoded_pos += n;
+        Ok(n)
+    }
+}
+
+/// Several digests of the same bytes, fed as a writer.
+pub struct DigestSet {
+    digesters: Vec<(DigestAlgorithm, Digester)>,
+}
+
+impl DigestSet {
+    /// Digests for each of `algorithms` (duplicates ignored).
+    pub fn new(algorithms: &[DigestAlgorithm]) -> Self {
+        let mut digesters: Vec<(DigestAlgorithm, Digester)> = Vec::new();
+        for &alg in algorithms {
+            if !digesters.iter().any(|(a, _)| *a == alg) {
+                digesters.push((alg, Digester::new(alg)));
+            }
+        }
+        DigestSet { digesters }
+    }
+
+    /// Feed bytes.
+    pub fn update(&mut self, data: &[u8]) {
+        for (_, d) in &mut self.digesters {
+            d.update(data);
+        }
+    }
+
+    /// The digests.
+    pub fn finish(self) -> Vec<(DigestAlgorithm, Vec<u8>)> {
+        self.digesters
+            .into_iter()
+            .map(|(a, d)| (a, d.finish()))
+            .collect()
+    }
+}
+
+impl Clone for DigestSet {
+    fn clone(&self) -> Self {
+        DigestSet {
+            digesters: self.digesters.clone(),
+        }
+    }
+}
+
+impl Write for DigestSet {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_writer_any_chunking_matches_one_shot_encoding() {
+        let data: Vec<u8> = (0..1000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let mut expected = Base64Writer::new(Vec::new());
+        expected.write_all(&data).unwrap();
+        let expected = expected.finish().unwrap();
+        for chunk in [1, 3, 56, 57, 58, 100] {
+            let mut w = Base64Writer::new(Vec::new());
+            for c in data.chunks(chunk) {
+                w.write_all(c).unwrap();
+            }
+            assert_eq!(w.finish().unwrap(), expected, "chunk size {chunk}");
+        }
+        let text = String::from_utf8(expected.clone()).unwrap();
+        assert!(text.lines().all(|l| l.trim_end().len() <= 76));
+        let mut decoded = Vec::new();
+        Base64Reader::new(&expected[..])
+            .read_to_end(&mut decoded)
+            .unwrap();
+        assert_eq!(decoded, data);
+    }
+
+    #[test]
+    fn base64_reader_garbage_is_error_with_offset() {
+        let mut out = Vec::new();
+        let err = Base64Reader::new(&b"QUJD\r\nR*EF"[..])
+            .read_to_end(&mut out)
+            .unwrap_err();
+        assert!(err.to_string().contains("byte 7"), "{err}");
+    }
+
+    #[test]
+    fn base64_reader_truncated_group_is_error() {
+        let mut out = Vec::new();
+        assert!(Base64Reader::new(&b"QUJDR"[..])
+            .read_to_end(&mut out)
+            .is_err());
+    }
+}
