@@ -3,6 +3,7 @@
 //! `bench/compare_openssl.sh`; this one measures the library without process start-up.
 //!
 //! The key and certificate are made with the `openssl` command (as in the tests).
+#![allow(missing_docs)]
 use std::process::Command;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};

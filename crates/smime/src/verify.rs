@@ -255,19 +255,20 @@ impl Verifier {
                     )))
                 }
             }
-            let decoded: Box<dyn Read + '_> =
-                match header.entity.transfer_encoding() {
-                    TransferEncoding::Base64 => Box::new(Base64Reader::new(body)),
-                    TransferEncoding::SevenBit
-                    | TransferEncoding::EightBit
-                    | TransferEncoding::Binary => Box::new(body),
-                    other => return Err(Error::mime(
+            let decoded: Box<dyn Read + '_> = match header.entity.transfer_encoding() {
+                TransferEncoding::Base64 => Box::new(Base64Reader::new(body)),
+                TransferEncoding::SevenBit
+                | TransferEncoding::EightBit
+                | TransferEncoding::Binary => Box::new(body),
+                other => {
+                    return Err(Error::mime(
                         "message",
                         format!(
                             "unsupported transfer encoding {other:?} for application/pkcs7-mime"
                         ),
-                    )),
-                };
+                    ))
+                }
+            };
             self.verify_signed_data_stream(decoded, None, content_out, "signed-data")?
         } else if mime_type.starts_with("multipart/") && outermost {
             return self.verify_nested(header, body, content_out);

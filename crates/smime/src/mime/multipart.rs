@@ -256,7 +256,7 @@ mod tests {
     #[test]
     fn scanner_any_chunking_matches_split_multipart() {
         let mut long = b"--xyz\r\n".to_vec();
-        long.extend(std::iter::repeat(b'a').take(3000));
+        long.extend(std::iter::repeat_n(b'a', 3000));
         long.extend_from_slice(b"\r\nline\r\n--xyz\r\npart two\r\n--xyz--\r\n");
         for (body, boundary) in [(BODY.to_vec(), "b"), (long, "xyz")] {
             let expected = split_multipart(&body, boundary, "m").unwrap();
