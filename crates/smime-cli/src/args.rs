@@ -62,7 +62,9 @@ pub struct InOut {
 /// Digest algorithms for signing.
 #[derive(ValueEnum, Debug, Clone, Copy)]
 pub enum DigestArg {
-    /// SHA-256 (default).
+    /// The key's own: SHA-256 for RSA and P-256, SHA-384 for P-384, SHA-512 for P-521 and Ed25519.
+    Auto,
+    /// SHA-256.
     Sha256,
     /// SHA-384.
     Sha384,
@@ -89,7 +91,7 @@ pub struct SignArgs {
     #[arg(long)]
     pub opaque: bool,
     /// Digest algorithm.
-    #[arg(long, value_enum, default_value = "sha256")]
+    #[arg(long, value_enum, default_value = "auto")]
     pub digest: DigestArg,
     /// RSASSA-PSS instead of PKCS#1 v1.5 for RSA keys.
     #[arg(long)]

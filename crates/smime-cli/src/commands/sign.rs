@@ -21,9 +21,10 @@ pub fn run(args: &SignArgs) -> Result<()> {
         );
     }
     let digest = match args.digest {
-        DigestArg::Sha256 => DigestAlgorithm::Sha256,
-        DigestArg::Sha384 => DigestAlgorithm::Sha384,
-        DigestArg::Sha512 => DigestAlgorithm::Sha512,
+        DigestArg::Auto => None,
+        DigestArg::Sha256 => Some(DigestAlgorithm::Sha256),
+        DigestArg::Sha384 => Some(DigestAlgorithm::Sha384),
+        DigestArg::Sha512 => Some(DigestAlgorithm::Sha512),
     };
     let chain = load::certificates(&args.chain)?;
     let encryption_certificate = args
@@ -35,7 +36,7 @@ pub fn run(args: &SignArgs) -> Result<()> {
     for (cert_path, key_path) in args.cert.iter().zip(&args.key) {
         let certificate = load::certificate(cert_path)?;
         let key = load::private_key(key_path)?;
-        let scheme = key.scheme(digest, args.pss)?;
+        let scheme = key.scheme(digest.unwrap_or_else(|| key.default_digest()), args.pss)?;
         signers.push(SignerSpec {
             certificate,
             key,

@@ -15,7 +15,9 @@ use crate::{Error, Result};
 
 enum Inner {
     Rsa(RsaKeyPair),
-    Ec(EcdsaKeyPair),
+    /// The pair (made for the curve's own digest), the curve index into [`EC_ALGORITHMS`],
+    /// and the DER to make pairs for other digests (the backend ties a pair to one digest).
+    Ec(EcdsaKeyPair, usize, Zeroizing<Vec<u8>>),
     Ed25519(Ed25519KeyPair),
 }
 
@@ -28,7 +30,7 @@ impl std::fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let kind = match self.inner {
             Inner::Rsa(_) => "RSA",
-            Inner::Ec(_) => "EC",
+            Inner::Ec(..) => "EC",
             Inner::Ed25519(_) => "Ed25519",
         };
         write!(f, "PrivateKey({kind})")
@@ -48,15 +50,38 @@ fn from_der_any(der: &[u8]) -> Option<Inner> {
     if let Ok(k) = RsaKeyPair::from_der(der) {
         return Some(Inner::Rsa(k));
     }
-    for alg in EC_ALGORITHMS {
+    for (curve, alg) in EC_ALGORITHMS.iter().enumerate() {
         if let Ok(k) = EcdsaKeyPair::from_private_key_der(alg, der) {
-            return Some(Inner::Ec(k));
+            return Some(Inner::Ec(k, curve, Zeroizing::new(der.to_vec())));
         }
     }
     if let Ok(k) = Ed25519KeyPair::from_pkcs8_maybe_unchecked(der) {
         return Some(Inner::Ed25519(k));
     }
     None
+}
+
+/// The backend's ECDSA signing algorithm for a curve and digest (it offers P-256 with
+/// SHA-256, P-384 with SHA-384, P-521 with SHA-256/384/512).
+fn ec_signing_algorithm(
+    curve: usize,
+    digest: DigestAlgorithm,
+) -> Result<&'static backend::EcdsaSigningAlgorithm> {
+    match (curve, digest) {
+        (0, DigestAlgorithm::Sha256) => Ok(&backend::ECDSA_P256_SHA256_ASN1_SIGNING),
+        (1, DigestAlgorithm::Sha384) => Ok(&backend::ECDSA_P384_SHA384_ASN1_SIGNING),
+        (2, DigestAlgorithm::Sha256) => Ok(&backend::ECDSA_P521_SHA256_ASN1_SIGNING),
+        (2, DigestAlgorithm::Sha384) => Ok(&backend::ECDSA_P521_SHA384_ASN1_SIGNING),
+        (2, DigestAlgorithm::Sha512) => Ok(&backend::ECDSA_P521_SHA512_ASN1_SIGNING),
+        _ => Err(Error::key(
+            "signer key",
+            format!(
+                "{} with {} is not offered for signing: P-256 signs with SHA-256, P-384 with SHA-384, P-521 with SHA-256/384/512",
+                ["P-256", "P-384", "P-521"][curve.min(2)],
+                digest.name()
+            ),
+        )),
+    }
 }
 
 impl PrivateKey {
@@ -98,7 +123,7 @@ impl PrivateKey {
     pub fn public_key_spki(&self) -> SubjectPublicKeyInfoOwned {
         let der = match &self.inner {
             Inner::Rsa(k) => k.public_key().as_der().map(|d| d.as_ref().to_vec()),
-            Inner::Ec(k) => k.public_key().as_der().map(|d| d.as_ref().to_vec()),
+            Inner::Ec(k, ..) => k.public_key().as_der().map(|d| d.as_ref().to_vec()),
             Inner::Ed25519(k) => k.public_key().as_der().map(|d| d.as_ref().to_vec()),
         };
         der.ok()
@@ -113,6 +138,17 @@ impl PrivateKey {
             })
     }
 
+    /// The digest that fits the key (RFC 5753 7.1 / RFC 8551 2.1): SHA-256 for RSA and
+    /// P-256, SHA-384 for P-384, SHA-512 for P-521 and Ed25519.
+    pub fn default_digest(&self) -> DigestAlgorithm {
+        match &self.inner {
+            Inner::Rsa(_) => DigestAlgorithm::Sha256,
+            Inner::Ec(_, 0, _) => DigestAlgorithm::Sha256,
+            Inner::Ec(_, 1, _) => DigestAlgorithm::Sha384,
+            Inner::Ec(..) | Inner::Ed25519(_) => DigestAlgorithm::Sha512,
+        }
+    }
+
     /// The scheme for this key: RSA PKCS#1 v1.5 (or PSS when `pss`), ECDSA, or Ed25519.
     pub fn scheme(&self, digest: DigestAlgorithm, pss: bool) -> Result<SignatureScheme> {
         if digest == DigestAlgorithm::Sha1 {
@@ -124,7 +160,10 @@ impl PrivateKey {
         match (&self.inner, pss) {
             (Inner::Rsa(_), false) => Ok(SignatureScheme::RsaPkcs1(digest)),
             (Inner::Rsa(_), true) => Ok(SignatureScheme::RsaPss(digest)),
-            (Inner::Ec(_), false) => Ok(SignatureScheme::Ecdsa(digest)),
+            (Inner::Ec(_, curve, _), false) => {
+                ec_signing_algorithm(*curve, digest)?;
+                Ok(SignatureScheme::Ecdsa(digest))
+            }
             (Inner::Ed25519(_), false) => Ok(SignatureScheme::Ed25519),
             (_, true) => Err(Error::key("signer key", "RSA-PSS needs an RSA key")),
         }
@@ -155,9 +194,17 @@ impl PrivateKey {
                     .map_err(|_| failed())?;
                 Ok(sig)
             }
-            (Inner::Ec(k), SignatureScheme::Ecdsa(d)) => {
-                let digest = aws_lc_rs::digest::digest(d.backend(), message);
-                Ok(k.sign_digest(&digest)
+            (Inner::Ec(k, curve, der), SignatureScheme::Ecdsa(d)) => {
+                let alg = ec_signing_algorithm(*curve, *d)?;
+                let other;
+                let pair = if std::ptr::eq(alg, EC_ALGORITHMS[*curve]) {
+                    k
+                } else {
+                    other = EcdsaKeyPair::from_private_key_der(alg, der).map_err(|_| failed())?;
+                    &other
+                };
+                Ok(pair
+                    .sign(&SystemRandom::new(), message)
                     .map_err(|_| failed())?
                     .as_ref()
                     .to_vec())
