@@ -265,6 +265,7 @@ struct CanonicalBody<R: Read> {
     base64: Option<Base64Writer<Vec<u8>>>,
     offset: u64,
     done: bool,
+    raw: Vec<u8>,
 }
 
 impl<R: Read> CanonicalBody<R> {
@@ -278,19 +279,30 @@ impl<R: Read> CanonicalBody<R> {
             base64: Some(Base64Writer::new(Vec::new())),
             offset: 0,
             done: false,
+            raw: vec![0u8; CHUNK],
         })
     }
 
     fn refill(&mut self) -> std::io::Result<()> {
-        let mut raw = vec![0u8; CHUNK];
+        let mut raw = std::mem::take(&mut self.raw);
+        let result = self.refill_with(&mut raw);
+        self.raw = raw;
+        result
+    }
+
+    fn refill_with(&mut self, raw: &mut [u8]) -> std::io::Result<()> {
         while self.out_pos >= self.out.len() && !self.done {
             self.out.clear();
             self.out_pos = 0;
-            let n = self.body.read(&mut raw)?;
+            let n = self.body.read(raw)?;
             let chunk = &raw[..n];
             match self.mode {
                 StreamMode::SevenBit => {
-                    if let Some(i) = chunk.iter().position(|&b| b >= 0x80 || b == 0) {
+                    let clean = chunk.is_ascii() && memchr::memchr(0, chunk).is_none();
+                    if let Some(i) = (!clean)
+                        .then(|| chunk.iter().position(|&b| b >= 0x80 || b == 0))
+                        .flatten()
+                    {
                         return Err(std::io::Error::new(
                             std::io::ErrorKind::InvalidData,
                             format!(

@@ -113,7 +113,7 @@ impl ContentHasher {
                 let prev = self.last;
                 let mut bare_lf = None;
                 let mut start = 0;
-                while let Some(p) = chunk[start..].iter().position(|&b| b == b'\n') {
+                while let Some(p) = memchr::memchr(b'\n', &chunk[start..]) {
                     let i = start + p;
                     let before = if i == 0 { prev } else { chunk[i - 1] };
                     if before != b'\r' {

@@ -51,20 +51,30 @@ impl<W: Write> Write for CrlfWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.buffer.clear();
         self.buffer.reserve(buf.len() + 16);
-        for &b in buf {
-            match b {
-                b'\n' => {
-                    self.buffer.extend_from_slice(b"\r\n");
-                    self.pending_cr = false;
+        let mut rest = buf;
+        while !rest.is_empty() {
+            if self.pending_cr {
+                // A CR ended the previous piece: CRLF in any case, consuming an LF that follows.
+                self.buffer.extend_from_slice(b"\r\n");
+                self.pending_cr = false;
+                if rest[0] == b'\n' {
+                    rest = &rest[1..];
                 }
-                _ => {
-                    if self.pending_cr {
+                continue;
+            }
+            match memchr::memchr2(b'\r', b'\n', rest) {
+                None => {
+                    self.buffer.extend_from_slice(rest);
+                    break;
+                }
+                Some(i) => {
+                    self.buffer.extend_from_slice(&rest[..i]);
+                    if rest[i] == b'\n' {
                         self.buffer.extend_from_slice(b"\r\n");
+                    } else {
+                        self.pending_cr = true;
                     }
-                    self.pending_cr = b == b'\r';
-                    if !self.pending_cr {
-                        self.buffer.push(b);
-                    }
+                    rest = &rest[i + 1..];
                 }
             }
         }

@@ -87,7 +87,13 @@ impl MultipartScanner {
     pub fn feed(&mut self, chunk: &[u8], mut on_event: impl FnMut(ScanEvent<'_>)) {
         let mut pos = 0;
         while pos < chunk.len() {
-            let newline = chunk[pos..].iter().position(|&b| b == b'\n');
+            if !self.mid_line && self.line.is_empty() {
+                pos = self.fast_lines(chunk, pos, &mut on_event);
+                if pos >= chunk.len() {
+                    break;
+                }
+            }
+            let newline = memchr::memchr(b'\n', &chunk[pos..]);
             let end = newline.map(|i| pos + i + 1).unwrap_or(chunk.len());
             let piece = &chunk[pos..end];
             if self.mid_line {
@@ -118,6 +124,42 @@ impl MultipartScanner {
             pos = end;
         }
         self.offset += chunk.len();
+    }
+
+    /// Pass on, in one piece, the run of complete lines from `pos` that cannot be
+    /// delimiters (they do not start with `--`); returns where the run stops. The result is
+    /// the same as handling each line alone: the last line end is held back.
+    fn fast_lines(
+        &mut self,
+        chunk: &[u8],
+        mut pos: usize,
+        on_event: &mut impl FnMut(ScanEvent<'_>),
+    ) -> usize {
+        let run_start = pos;
+        let mut last_eol = 0;
+        while let Some(i) = memchr::memchr(b'\n', &chunk[pos..]) {
+            let line = &chunk[pos..pos + i + 1];
+            if line.starts_with(b"--") {
+                break;
+            }
+            last_eol = if line.ends_with(b"\r\n") { 2 } else { 1 };
+            pos += i + 1;
+        }
+        if pos > run_start {
+            if let State::Part(_) = self.state {
+                if !self.pending_eol.is_empty() {
+                    on_event(ScanEvent::PartBytes(&self.pending_eol));
+                }
+                let content = &chunk[run_start..pos - last_eol];
+                if !content.is_empty() {
+                    on_event(ScanEvent::PartBytes(content));
+                }
+                self.pending_eol.clear();
+                self.pending_eol
+                    .extend_from_slice(&chunk[pos - last_eol..pos]);
+            }
+        }
+        pos
     }
 
     fn offset_line_end(
