@@ -202,21 +202,37 @@ fn read_some(reader: &mut dyn Read, buf: &mut [u8]) -> Result<usize> {
     Ok(filled)
 }
 
-/// The header block of the signed entity: the Content-* headers, or a default Content-Type.
-fn inner_header_block(header: &HeaderBlock) -> Vec<u8> {
+/// The header block of the signed entity: the Content-* headers (with `default_type` when
+/// there is no Content-Type), and, when `encoding` is given, that Content-Transfer-Encoding
+/// in place of the original one.
+fn content_header_block(
+    header: &HeaderBlock,
+    default_type: &str,
+    encoding: Option<&str>,
+) -> Vec<u8> {
     let mut out = Vec::new();
     let content = header.content_headers();
     if !content
         .iter()
         .any(|h| h.name.eq_ignore_ascii_case("Content-Type"))
     {
-        out.extend_from_slice(b"Content-Type: text/plain; charset=us-ascii\r\n");
+        out.extend_from_slice(format!("Content-Type: {default_type}\r\n").as_bytes());
     }
     for h in content {
-        out.extend(header.field_bytes(h));
+        if encoding.is_none() || !h.name.eq_ignore_ascii_case("Content-Transfer-Encoding") {
+            out.extend(header.field_bytes(h));
+        }
+    }
+    if let Some(encoding) = encoding {
+        out.extend_from_slice(format!("Content-Transfer-Encoding: {encoding}\r\n").as_bytes());
     }
     out.extend_from_slice(b"\r\n");
     out
+}
+
+/// The header block for a message without declared 8-bit content.
+fn inner_header_block(header: &HeaderBlock) -> Vec<u8> {
+    content_header_block(header, "text/plain; charset=us-ascii", None)
 }
 
 /// How a large body is canonicalised while streaming.
@@ -234,20 +250,7 @@ fn header_checked_for_streaming(header: &HeaderBlock) -> Result<(Vec<u8>, Stream
         TransferEncoding::EightBit | TransferEncoding::Binary
             if !content_type.mime_type.starts_with("multipart/") =>
         {
-            let mut out = Vec::new();
-            let content = header.content_headers();
-            if !content
-                .iter()
-                .any(|h| h.name.eq_ignore_ascii_case("Content-Type"))
-            {
-                out.extend_from_slice(b"Content-Type: application/octet-stream\r\n");
-            }
-            for h in content {
-                if !h.name.eq_ignore_ascii_case("Content-Transfer-Encoding") {
-                    out.extend(header.field_bytes(h));
-                }
-            }
-            out.extend_from_slice(b"Content-Transfer-Encoding: base64\r\n\r\n");
+            let out = content_header_block(header, "application/octet-stream", Some("base64"));
             Ok((out, StreamMode::Base64))
         }
         _ => Ok((inner_header_block(header), StreamMode::SevenBit)),

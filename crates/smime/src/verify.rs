@@ -324,6 +324,9 @@ impl Verifier {
                 DigestAlgorithm::Sha384,
                 DigestAlgorithm::Sha512,
             ];
+        } else if !algorithms.contains(&DigestAlgorithm::Sha256) {
+            // Some clients label micalg wrongly; SHA-256 is what nearly all of them sign with.
+            algorithms.push(DigestAlgorithm::Sha256);
         }
         let mut hasher = ContentHasher::new(algorithms);
         let mut signature = Vec::new();
