@@ -29,6 +29,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("smime: error: {e:#}");
             ExitCode::from(2)
@@ -51,4 +52,13 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             Ok(true)
         }
     }
+}
+
+/// A reader that stopped reading our output (`smime man | head`) is not an error.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<smime::Error>()
+                .is_some_and(|s| matches!(s, smime::Error::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe))
+    })
 }
