@@ -13,7 +13,7 @@ use x509_cert::Certificate;
 use super::attributes::{self, single_value};
 use super::oids;
 use super::signed_data::{SignedData, SignerIdentifier, SignerInfo};
-use crate::chain::{check_chain, ChainStatus};
+use crate::chain::{check_chain, signing_usage_problem, ChainStatus};
 use crate::crypto::{self, DigestAlgorithm, SignatureScheme};
 use crate::report::{ChainReport, SignerReport, Status};
 use crate::{CryptoPolicy, Error};
@@ -409,7 +409,10 @@ fn chain_report(
             at,
             &options.policy,
         ) {
-            ChainStatus::Trusted { path } => ("trusted", path, None),
+            ChainStatus::Trusted { path } => match signing_usage_problem(cert) {
+                None => ("trusted", path, None),
+                Some(problem) => ("untrusted", vec![], Some(problem)),
+            },
             ChainStatus::Untrusted { reason } => ("untrusted", vec![], Some(reason)),
             ChainStatus::NotChecked => ("not-checked", vec![], None),
         }
