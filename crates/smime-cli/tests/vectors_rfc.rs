@@ -1,0 +1,350 @@
+//! Published test vectors verified by `smime verify`: RFC 4134 "Examples of S/MIME Messages"
+//! (sections 4.2-4.10) and the RFC 9216 sample PKI's CMS examples (draft-ireland-examples-cms).
+//! The data is in `crates/smime/tests/data/` (see its PROVENANCE.md).
+//!
+//! These are bare CMS ContentInfo files, not messages: `smime verify` reads DER, PEM or base64
+//! CMS as well, takes detached content with `--content F`, and `--no-sender-check` because there
+//! is no From header.
+//!
+//! RFC 4134 is from 2005: every example uses SHA-1, so the RSA ones (4.2, 4.5) are rejected by
+//! default ("weak-algorithm", exit 1) and valid with `--allow-legacy`. All the others (4.3, 4.4,
+//! 4.6, 4.7, 4.8, 4.9, 4.10) are signed with DSA, which the crypto backend does not do. Decision:
+//! an unsupported signature algorithm is a verdict on the message, not a usage error, so
+//! these exit 1 with status "unsupported-algorithm" (never 0, with or without
+//! `--allow-legacy`).
+
+mod common;
+
+use std::ffi::OsStr;
+use std::fs;
+use std::path::PathBuf;
+
+use common::*;
+
+fn rfc4134(name: &str) -> PathBuf {
+    data(&format!("rfc4134/{name}"))
+}
+
+fn rfc9216(name: &str) -> PathBuf {
+    data(&format!("rfc9216/{name}"))
+}
+
+/// `smime verify --json <args> --in <input>`.
+fn verify(input: &PathBuf, args: &[&OsStr]) -> Outcome {
+    let mut all: Vec<&OsStr> = vec!["verify".as_ref(), "--json".as_ref()];
+    all.extend_from_slice(args);
+    all.extend(["--in".as_ref(), input.as_os_str()]);
+    smime(&all)
+}
+
+/// Verify an RFC 4134 RSA example against Carl's RSA root, with and without --allow-legacy.
+fn check_rfc4134_rsa(name: &str) {
+    let input = rfc4134(name);
+    let carl = rfc4134("CarlRSASelf.cer");
+    let base: Vec<&OsStr> = vec![
+        "--no-sender-check".as_ref(),
+        "--trust".as_ref(),
+        carl.as_ref(),
+    ];
+
+    let o = verify(&input, &base);
+    assert_eq!(o.code(), 1, "{name}: SHA-1 must be refused by default\n{o}");
+    assert_eq!(report_status(&o), "weak-algorithm", "{o}");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let content_out = tmp.path().join("content");
+    let mut args = base.clone();
+    args.extend([
+        "--allow-legacy".as_ref(),
+        "--content-out".as_ref(),
+        content_out.as_os_str(),
+    ]);
+    let o = verify(&input, &args);
+    assert_eq!(o.code(), 0, "{name}: valid with --allow-legacy\n{o}");
+    let report = o.json();
+    assert_eq!(report["status"], "valid", "{o}");
+    assert_eq!(report["signers"][0]["digest_algorithm"], "SHA-1", "{o}");
+    assert_eq!(report["signers"][0]["chain"]["status"], "trusted", "{o}");
+    assert_eq!(
+        fs::read(&content_out).unwrap(),
+        fs::read(rfc4134("ExContent.bin")).unwrap(),
+        "{name}: --content-out must write ExContent"
+    );
+
+    // One byte of the encapsulated content changed.
+    let der = fs::read(&input).unwrap();
+    let excontent = fs::read(rfc4134("ExContent.bin")).unwrap();
+    // The start of ExContent (4.5 splits it into BER chunks after 4 bytes).
+    let at = find(&der, &excontent[4..12]).expect("ExContent inside the DER");
+    let mut bad = der.clone();
+    bad[at + 3] ^= 0x01;
+    let bad_path = tmp.path().join("bad.bin");
+    fs::write(&bad_path, bad).unwrap();
+    let mut args = base.clone();
+    args.push("--allow-legacy".as_ref());
+    let o = verify(&bad_path, &args);
+    assert_eq!(o.code(), 1, "{name} changed: must be invalid\n{o}");
+    assert_eq!(report_status(&o), "bad-signature", "{o}");
+}
+
+#[test]
+fn verify_rfc4134_4_2_rsa_sha1_valid_only_with_allow_legacy() {
+    check_rfc4134_rsa("4.2.bin");
+}
+
+#[test]
+fn verify_rfc4134_4_5_rsa_ber_indefinite_valid_only_with_allow_legacy() {
+    check_rfc4134_rsa("4.5.bin");
+}
+
+/// The DSA examples: exit 1, "unsupported-algorithm", and "unsupported" said.
+fn check_rfc4134_dsa(name: &str, detached: bool) {
+    let input = rfc4134(name);
+    let carl = rfc4134("CarlDSSSelf.cer");
+    let content = rfc4134("ExContent.bin");
+    for legacy in [false, true] {
+        let mut args: Vec<&OsStr> = vec!["--trust".as_ref(), carl.as_ref()];
+        if !name.ends_with(".eml") {
+            args.push("--no-sender-check".as_ref());
+        }
+        if detached {
+            args.extend(["--content".as_ref(), content.as_os_str()]);
+        }
+        if legacy {
+            args.push("--allow-legacy".as_ref());
+        }
+        let o = verify(&input, &args);
+        assert_eq!(
+            o.code(),
+            1,
+            "{name} (DSA, allow-legacy {legacy}): expected exit 1\n{o}"
+        );
+        assert_eq!(report_status(&o), "unsupported-algorithm", "{name}:\n{o}");
+        let report = o.json();
+        assert_eq!(report["valid"], false);
+        assert!(
+            report["signers"]
+                .as_array()
+                .is_some_and(|s| !s.is_empty() && s.iter().all(|s| s["signature_valid"] == false)),
+            "{name}: no DSA signer may be reported valid\n{o}"
+        );
+    }
+}
+
+#[test]
+fn verify_rfc4134_4_3_dsa_detached_is_unsupported() {
+    check_rfc4134_dsa("4.3.bin", true);
+}
+
+#[test]
+fn verify_rfc4134_4_4_dsa_with_attributes_and_countersignature_is_unsupported() {
+    check_rfc4134_dsa("4.4.bin", false);
+}
+
+#[test]
+fn verify_rfc4134_4_6_dsa_two_signers_is_unsupported() {
+    check_rfc4134_dsa("4.6.bin", false);
+}
+
+#[test]
+fn verify_rfc4134_4_7_dsa_ski_signer_is_unsupported() {
+    check_rfc4134_dsa("4.7.bin", false);
+}
+
+#[test]
+fn verify_rfc4134_4_8_multipart_signed_dsa_is_unsupported() {
+    check_rfc4134_dsa("4.8.eml", false);
+    let o = verify(&rfc4134("4.8.eml"), &["--no-chain".as_ref()]);
+    assert_eq!(o.json()["form"], "multipart/signed", "{o}");
+}
+
+#[test]
+fn verify_rfc4134_4_9_pkcs7_mime_dsa_is_unsupported() {
+    check_rfc4134_dsa("4.9.eml", false);
+    let o = verify(&rfc4134("4.9.eml"), &["--no-chain".as_ref()]);
+    assert_eq!(o.json()["form"], "signed-data", "{o}");
+}
+
+#[test]
+fn verify_rfc4134_4_10_dsa_many_attributes_is_unsupported() {
+    check_rfc4134_dsa("4.10.bin", false);
+}
+
+// ---- RFC 9216 examples ----
+
+fn lamps_cas() -> (PathBuf, PathBuf) {
+    (
+        rfc9216("certs/Sample_LAMPS_RSA_Certification_Authority.selfsigned.pem"),
+        rfc9216("certs/Sample_LAMPS_Ed25519_Certification_Authority.selfsigned.pem"),
+    )
+}
+
+/// Verify an example trusting both sample CAs, then with --no-chain; both valid.
+fn check_rfc9216(file: &str, extra: &[&OsStr], algorithms: &[&str]) -> serde_json::Value {
+    let input = rfc9216(&format!("examples-cms/binary-files/{file}"));
+    let (rsa_ca, ed_ca) = lamps_cas();
+    let mut args: Vec<&OsStr> = vec![
+        "--no-sender-check".as_ref(),
+        "--trust".as_ref(),
+        rsa_ca.as_ref(),
+        "--trust".as_ref(),
+        ed_ca.as_ref(),
+    ];
+    args.extend_from_slice(extra);
+    let o = verify(&input, &args);
+    assert_eq!(o.code(), 0, "{file}: expected valid\n{o}");
+    let report = o.json();
+    assert_eq!(report["status"], "valid", "{o}");
+    let signers = report["signers"].as_array().expect("signers");
+    assert_eq!(signers.len(), algorithms.len(), "{o}");
+    for (s, alg) in signers.iter().zip(algorithms) {
+        assert_eq!(s["status"], "valid", "{o}");
+        assert_eq!(s["chain"]["status"], "trusted", "{o}");
+        let got = s["signature_algorithm"].as_str().unwrap_or("");
+        assert!(
+            got.contains(alg),
+            "{file}: signature algorithm {got:?} should name {alg}"
+        );
+    }
+
+    let mut args: Vec<&OsStr> = vec!["--no-sender-check".as_ref(), "--no-chain".as_ref()];
+    args.extend_from_slice(extra);
+    let o = verify(&input, &args);
+    assert_eq!(o.code(), 0, "{file} --no-chain: expected valid\n{o}");
+    let r = o.json();
+    assert_eq!(r["signers"][0]["chain"]["status"], "not-checked", "{o}");
+    report
+}
+
+#[test]
+fn verify_rfc9216_alice_rsa_is_valid() {
+    check_rfc9216("signedByAliceRSA.p7m", &[], &["RSA"]);
+}
+
+#[test]
+fn verify_rfc9216_alice_rsa_pss_is_valid() {
+    check_rfc9216("signedByAliceRSAPSS.p7m", &[], &["PSS"]);
+}
+
+#[test]
+fn verify_rfc9216_carlos_ed25519_is_valid() {
+    check_rfc9216("signedByCarlosEd25519.p7m", &[], &["Ed25519"]);
+}
+
+#[test]
+fn verify_rfc9216_carlos_detached_with_content_is_valid() {
+    let tmp = tempfile::tempdir().unwrap();
+    let content = tmp.path().join("content.txt");
+    fs::write(&content, "This is some sample content.").unwrap();
+    check_rfc9216(
+        "signedByCarlosDetached.p7m",
+        &["--content".as_ref(), content.as_ref()],
+        &["Ed25519"],
+    );
+
+    // Other content: bad signature.
+    fs::write(&content, "This is some sample content!").unwrap();
+    let input = rfc9216("examples-cms/binary-files/signedByCarlosDetached.p7m");
+    let o = verify(
+        &input,
+        &[
+            "--no-sender-check".as_ref(),
+            "--no-chain".as_ref(),
+            "--content".as_ref(),
+            content.as_ref(),
+        ],
+    );
+    assert_eq!(o.code(), 1, "{o}");
+    assert_eq!(report_status(&o), "bad-signature", "{o}");
+
+    // No content at all: the input is incomplete, a usage/input error.
+    let o = smime(&[
+        "verify".as_ref(),
+        "--no-sender-check".as_ref(),
+        "--no-chain".as_ref(),
+        "--in".as_ref(),
+        input.as_os_str(),
+    ]);
+    assert_eq!(o.code(), 2, "detached without --content\n{o}");
+    assert!(
+        o.stderr.contains("--content"),
+        "the error should name --content\n{o}"
+    );
+}
+
+#[test]
+fn verify_rfc9216_two_signers_with_supplied_certificates_is_valid() {
+    let alice = rfc9216("examples-cms/certs-and-keys/lamps-alice.crt");
+    let carlos = rfc9216("examples-cms/certs-and-keys/lamps-carlos.crt");
+    let report = check_rfc9216(
+        "signedByAliceAndCarlosNoCerts.p7m",
+        &[
+            "--cert".as_ref(),
+            alice.as_ref(),
+            "--cert".as_ref(),
+            carlos.as_ref(),
+        ],
+        &["Ed25519", "RSA"],
+    );
+    let emails: Vec<String> = report["signers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["emails"].as_array().cloned().unwrap_or_default())
+        .filter_map(|e| e.as_str().map(String::from))
+        .collect();
+    assert!(
+        emails.contains(&"alice@smime.example".to_string()),
+        "{report}"
+    );
+    assert!(
+        emails.contains(&"carlos@smime.example".to_string()),
+        "{report}"
+    );
+}
+
+#[test]
+fn verify_rfc9216_two_signers_without_certificates_is_invalid() {
+    let input = rfc9216("examples-cms/binary-files/signedByAliceAndCarlosNoCerts.p7m");
+    let o = verify(
+        &input,
+        &["--no-sender-check".as_ref(), "--no-chain".as_ref()],
+    );
+    assert_eq!(
+        o.code(),
+        1,
+        "signers without certificates cannot be valid\n{o}"
+    );
+    assert_eq!(report_status(&o), "unknown-signer", "{o}");
+}
+
+#[test]
+fn verify_rfc9216_pem_and_base64_inputs_are_valid() {
+    let pem = rfc9216("examples-cms/pem-encoded/signedByAliceRSA.pem");
+    let o = verify(&pem, &["--no-sender-check".as_ref(), "--no-chain".as_ref()]);
+    assert_eq!(o.code(), 0, "PEM CMS input\n{o}");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let b64 = tmp.path().join("signed.b64");
+    let der = fs::read(rfc9216("examples-cms/binary-files/signedByAliceRSA.p7m")).unwrap();
+    fs::write(&b64, base64_encode(&der)).unwrap();
+    let o = verify(&b64, &["--no-sender-check".as_ref(), "--no-chain".as_ref()]);
+    assert_eq!(o.code(), 0, "bare base64 CMS input\n{o}");
+}
+
+#[test]
+fn verify_rfc9216_untrusted_root_is_untrusted() {
+    // Alice's chain ends at the RSA CA; trusting only the Ed25519 CA must not be enough.
+    let (_, ed_ca) = lamps_cas();
+    let input = rfc9216("examples-cms/binary-files/signedByAliceRSA.p7m");
+    let o = verify(
+        &input,
+        &[
+            "--no-sender-check".as_ref(),
+            "--trust".as_ref(),
+            ed_ca.as_ref(),
+        ],
+    );
+    assert_eq!(o.code(), 1, "{o}");
+    assert_eq!(report_status(&o), "untrusted", "{o}");
+}
