@@ -17,7 +17,7 @@ mod common;
 
 use std::ffi::OsStr;
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use common::*;
 
@@ -30,7 +30,7 @@ fn rfc9216(name: &str) -> PathBuf {
 }
 
 /// `smime verify --json <args> --in <input>`.
-fn verify(input: &PathBuf, args: &[&OsStr]) -> Outcome {
+fn verify(input: &Path, args: &[&OsStr]) -> Outcome {
     let mut all: Vec<&OsStr> = vec!["verify".as_ref(), "--json".as_ref()];
     all.extend_from_slice(args);
     all.extend(["--in".as_ref(), input.as_os_str()]);
