@@ -70,8 +70,8 @@ stage "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 stage_done "clippy"
 
-stage "cargo test --workspace (includes the interop tests and the fuzz corpus replay, fuzz_corpus_*.rs)"
-cargo test --workspace
+stage "cargo test --workspace --no-fail-fast (includes the interop tests and the fuzz corpus replay, fuzz_corpus_*.rs)"
+cargo test --workspace --no-fail-fast
 stage_done "test"
 
 # ---- short fuzzing run ----
