@@ -28,7 +28,7 @@ const MD4: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.2.4")
 const MD2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.2.2");
 
 impl DigestAlgorithm {
-    /// The algorithm's OID.
+    /// The algorithm's OID (RFC 5754 2; SHA-1 from RFC 3370 2.1).
     pub fn oid(&self) -> ObjectIdentifier {
         match self {
             DigestAlgorithm::Sha1 => SHA1,
@@ -137,7 +137,7 @@ impl DigestAlgorithm {
     }
 }
 
-/// A streaming digest.
+/// A streaming digest: feed it with [`Digester::update`] or as an [`std::io::Write`] sink.
 #[derive(Clone)]
 pub struct Digester(backend::Context);
 
@@ -206,5 +206,57 @@ mod tests {
             digest(DigestAlgorithm::Sha256, b"abc")[..4],
             [0xba, 0x78, 0x16, 0xbf]
         );
+    }
+
+    #[test]
+    fn from_oid_md4_and_unknown_are_refused_or_unsupported() {
+        let legacy = CryptoPolicy::strict().allow_legacy();
+        assert!(matches!(
+            DigestAlgorithm::from_oid(MD4, &legacy),
+            Err(Error::Refused { .. })
+        ));
+        assert!(matches!(
+            DigestAlgorithm::from_oid(ObjectIdentifier::new_unwrap("1.2.3.4"), &legacy),
+            Err(Error::UnsupportedAlgorithm { .. })
+        ));
+    }
+
+    #[test]
+    fn names_and_identifiers_match_the_rfcs() {
+        for (alg, micalg, name, len, oid) in [
+            (DigestAlgorithm::Sha1, "sha-1", "SHA-1", 20, SHA1),
+            (DigestAlgorithm::Sha256, "sha-256", "SHA-256", 32, SHA256),
+            (DigestAlgorithm::Sha384, "sha-384", "SHA-384", 48, SHA384),
+            (DigestAlgorithm::Sha512, "sha-512", "SHA-512", 64, SHA512),
+        ] {
+            assert_eq!(alg.micalg(), micalg);
+            assert_eq!(alg.name(), name);
+            assert_eq!(alg.output_len(), len);
+            assert_eq!(digest(alg, b"").len(), len);
+            assert_eq!(alg.oid(), oid);
+            assert_eq!(alg.algorithm_identifier().parameters, None);
+            assert_eq!(
+                DigestAlgorithm::from_oid(oid, &CryptoPolicy::strict().allow_legacy()).unwrap(),
+                alg
+            );
+            assert_eq!(DigestAlgorithm::parse_name(micalg), Some(alg));
+            assert_eq!(DigestAlgorithm::parse_name(name), Some(alg));
+        }
+        assert_eq!(
+            DigestAlgorithm::parse_name("sha256"),
+            Some(DigestAlgorithm::Sha256)
+        );
+        assert_eq!(DigestAlgorithm::parse_name("md5"), None);
+        assert_eq!(DigestAlgorithm::parse_name(""), None);
+    }
+
+    #[test]
+    fn digester_io_write_matches_one_shot() {
+        use std::io::Write;
+        let mut d = Digester::new(DigestAlgorithm::Sha512);
+        d.write_all(b"hello ").unwrap();
+        d.write_all(b"world").unwrap();
+        d.flush().unwrap();
+        assert_eq!(d.finish(), digest(DigestAlgorithm::Sha512, b"hello world"));
     }
 }

@@ -9,6 +9,8 @@ mod digest;
 mod pem;
 mod private_key;
 mod signature;
+#[cfg(test)]
+pub(crate) mod test_pki;
 
 pub use certificate::{
     certificate_email_addresses, certificate_fingerprint_sha256, certificate_signed_by,

@@ -3,6 +3,8 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
+use zeroize::Zeroizing;
+
 use crate::{Error, Result};
 
 /// One `-----BEGIN LABEL-----` ... `-----END LABEL-----` block.
@@ -20,14 +22,15 @@ pub struct PemBlock {
 pub fn pem_blocks(text: &[u8], what: &str) -> Result<Vec<PemBlock>> {
     let text = String::from_utf8_lossy(text);
     let mut blocks = Vec::new();
-    let mut current: Option<(String, String, bool)> = None;
+    // The body may be a private key: clear it when it is dropped.
+    let mut current: Option<(String, Zeroizing<String>, bool)> = None;
     for (line_no, line) in text.lines().enumerate() {
         let line = line.trim();
         if let Some(label) = line
             .strip_prefix("-----BEGIN ")
             .and_then(|l| l.strip_suffix("-----"))
         {
-            current = Some((label.to_string(), String::new(), false));
+            current = Some((label.to_string(), Zeroizing::new(String::new()), false));
         } else if let Some(label) = line
             .strip_prefix("-----END ")
             .and_then(|l| l.strip_suffix("-----"))
@@ -73,4 +76,38 @@ pub fn pem_blocks(text: &[u8], what: &str) -> Result<Vec<PemBlock>> {
         ));
     }
     Ok(blocks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_blocks_several_blocks_with_text_between_all_read() {
+        let text = b"junk\r\n-----BEGIN A-----\r\nAAEC\r\n-----END A-----\r\nmore\n\
+            -----BEGIN B-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,00\n\nAw==\n-----END B-----\n";
+        let blocks = pem_blocks(text, "f.pem").unwrap();
+        assert_eq!(blocks.len(), 2);
+        assert_eq!(
+            (blocks[0].label.as_str(), blocks[0].encrypted),
+            ("A", false)
+        );
+        assert_eq!(blocks[0].der, vec![0, 1, 2]);
+        assert_eq!((blocks[1].label.as_str(), blocks[1].encrypted), ("B", true));
+        assert_eq!(blocks[1].der, vec![3]);
+    }
+
+    #[test]
+    fn pem_blocks_mismatched_or_unterminated_is_error() {
+        for text in [
+            &b"-----BEGIN A-----\nAA==\n-----END B-----\n"[..],
+            &b"-----BEGIN A-----\nAA==\n"[..],
+            &b"-----END A-----\n"[..],
+            &b"-----BEGIN A-----\n%%%%\n-----END A-----\n"[..],
+        ] {
+            let err = pem_blocks(text, "f.pem").unwrap_err();
+            assert!(err.to_string().starts_with("f.pem: "), "{err}");
+        }
+        assert!(pem_blocks(b"no blocks", "f.pem").unwrap().is_empty());
+    }
 }
