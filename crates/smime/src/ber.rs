@@ -609,6 +609,18 @@ impl<R: Read> StreamReader<R> {
     /// Read a whole element (header already consumed) back into its full encoding, for
     /// small structures (certificates, SignerInfos) that are then parsed in memory.
     pub fn read_element_after(&mut self, header: Header, limit: usize) -> Result<Vec<u8>> {
+        self.read_element_at_depth(header, limit, 0)
+    }
+
+    fn read_element_at_depth(
+        &mut self,
+        header: Header,
+        limit: usize,
+        depth: usize,
+    ) -> Result<Vec<u8>> {
+        if depth > MAX_DEPTH {
+            return Err(Error::asn1(&self.what, self.position, "nested too deeply"));
+        }
         let mut out = header.tag.encode();
         match header.length {
             Some(len) => {
@@ -624,8 +636,11 @@ impl<R: Read> StreamReader<R> {
                             break;
                         }
                         Some(child) => {
-                            let bytes =
-                                self.read_element_after(child, limit.saturating_sub(out.len()))?;
+                            let bytes = self.read_element_at_depth(
+                                child,
+                                limit.saturating_sub(out.len()),
+                                depth + 1,
+                            )?;
                             out.extend(bytes);
                         }
                     }
