@@ -21,6 +21,8 @@ Examples:
   smime verify --trust ca.pem --in signed.eml
   smime verify --trust ca.pem --json --in signed.eml
   smime inspect --in signed.eml
+  smime encrypt --to bob.pem --self me.pem --in mail.eml --out encrypted.eml
+  smime decrypt --cert me.pem --key me.key --in encrypted.eml --out mail.eml
 
 Exit codes: 0 success, 1 the message is not valid, 2 usage or input error.";
 
@@ -37,6 +39,16 @@ pub enum Command {
         after_help = "Example:\n  smime verify --trust ca.pem --in signed.eml --content-out content.eml"
     )]
     Verify(VerifyArgs),
+    /// Encrypt a message to one or more recipients (RSA key transport; AES-CBC or AES-GCM).
+    #[command(
+        after_help = "Example:\n  smime encrypt --to bob.pem --self me.pem --in mail.eml --out encrypted.eml"
+    )]
+    Encrypt(EncryptArgs),
+    /// Decrypt a message with a recipient certificate and its private key.
+    #[command(
+        after_help = "Example:\n  smime decrypt --cert me.pem --key me.key --in encrypted.eml --out mail.eml"
+    )]
+    Decrypt(DecryptArgs),
     /// Show the structure of an S/MIME message or CMS file: layers, algorithms, signers, certificates.
     Inspect(InspectArgs),
     /// Print shell completions.
@@ -148,4 +160,82 @@ pub struct InspectArgs {
     /// Input file (`-` or absent: standard input).
     #[arg(long = "in", value_name = "FILE")]
     pub input: Option<PathBuf>,
+}
+
+/// Content-encryption algorithms.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CipherArg {
+    /// AES-256-CBC for now: the recipients' capabilities are not known, and Outlook, Apple
+    /// Mail and NSS cannot read AuthEnvelopedData (GCM).
+    Auto,
+    /// AES-128-GCM (AuthEnvelopedData).
+    #[value(name = "aes-128-gcm")]
+    Aes128Gcm,
+    /// AES-256-GCM (AuthEnvelopedData).
+    #[value(name = "aes-256-gcm")]
+    Aes256Gcm,
+    /// AES-128-CBC (EnvelopedData).
+    #[value(name = "aes-128-cbc")]
+    Aes128Cbc,
+    /// AES-256-CBC (EnvelopedData).
+    #[value(name = "aes-256-cbc")]
+    Aes256Cbc,
+}
+
+/// RSA key transport.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyTransportArg {
+    /// RSAES-OAEP with SHA-256 and MGF1-SHA-256.
+    Oaep,
+    /// RSAES-PKCS1-v1_5, for old clients.
+    Pkcs1,
+}
+
+/// How recipients are named in the message.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecipientIdArg {
+    /// Issuer and serial number (every client reads it).
+    IssuerSerial,
+    /// Subject key identifier.
+    Ski,
+}
+
+/// `smime encrypt`.
+#[derive(Args, Debug)]
+pub struct EncryptArgs {
+    /// Recipient certificate (PEM or DER; a PEM file may hold several). Repeat for several.
+    #[arg(long, value_name = "CERT", required = true)]
+    pub to: Vec<PathBuf>,
+    /// The sender's own certificate, so that sent mail stays readable.
+    #[arg(long = "self", value_name = "CERT")]
+    pub self_cert: Option<PathBuf>,
+    /// Content-encryption algorithm.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub cipher: CipherArg,
+    /// RSA key transport.
+    #[arg(long, value_enum, default_value = "oaep")]
+    pub key_transport: KeyTransportArg,
+    /// How recipients are named.
+    #[arg(long, value_enum, default_value = "issuer-serial")]
+    pub recipient_id: RecipientIdArg,
+    /// Input and output.
+    #[command(flatten)]
+    pub io: InOut,
+}
+
+/// `smime decrypt`.
+#[derive(Args, Debug)]
+pub struct DecryptArgs {
+    /// The recipient certificate (finds the RecipientInfo).
+    #[arg(long, value_name = "CERT")]
+    pub cert: PathBuf,
+    /// The recipient's private key (PEM or DER; PKCS#8 or PKCS#1 RSA).
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+    /// Print the report as JSON on standard error.
+    #[arg(long)]
+    pub json: bool,
+    /// Input and output.
+    #[command(flatten)]
+    pub io: InOut,
 }

@@ -42,6 +42,8 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
     match &cli.command {
         Command::Sign(a) => commands::sign::run(a).map(|()| true),
         Command::Verify(a) => commands::verify::run(a),
+        Command::Encrypt(a) => commands::encrypt::run(a).map(|()| true),
+        Command::Decrypt(a) => commands::decrypt::run(a),
         Command::Inspect(a) => commands::inspect::run(a).map(|()| true),
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "smime", &mut std::io::stdout());

@@ -12,6 +12,8 @@ pub mod ber;
 pub mod chain;
 pub mod cms;
 pub mod crypto;
+pub mod decrypt;
+pub mod encrypt;
 mod error;
 #[doc(hidden)]
 pub mod fuzzing;

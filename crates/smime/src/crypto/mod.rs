@@ -5,7 +5,10 @@
 //! Ed25519 and the SHA-2 family with assembly.
 
 mod certificate;
+pub mod cipher;
+mod decrypting_key;
 mod digest;
+pub mod key_transport;
 mod pem;
 mod private_key;
 mod signature;
@@ -17,6 +20,7 @@ pub use certificate::{
     certificate_to_pem, describe_name, email_addresses_match, load_certificates,
     subject_key_identifier,
 };
+pub use decrypting_key::DecryptingKey;
 pub use digest::{digest, DigestAlgorithm, Digester};
 pub use pem::{pem_blocks, PemBlock};
 pub use private_key::PrivateKey;
