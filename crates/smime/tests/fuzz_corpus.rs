@@ -2,9 +2,10 @@
 //! `crash-*` input a fuzzing run found) through the same entry points as the fuzz targets,
 //! so that every past finding stays a regression test on stable Rust, without cargo-fuzz.
 //!
-//! Each input's name is printed before it runs: a stack overflow or abort takes the whole
+//! Each input's name is written to stderr before it runs: a stack overflow or abort takes the whole
 //! process down, and the last name printed is the culprit.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 fn corpus(target: &str) -> Vec<PathBuf> {
@@ -37,7 +38,13 @@ fn replay(target: &str, run: fn(&[u8])) {
     let files = corpus(target);
     for path in &files {
         let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        eprintln!("{target}: {} ({} bytes)", path.display(), bytes.len());
+        // Straight to stderr, past the test harness's capture, so that it survives an abort.
+        let _ = writeln!(
+            std::io::stderr(),
+            "{target}: {} ({} bytes)",
+            path.display(),
+            bytes.len()
+        );
         let result = std::panic::catch_unwind(|| run(&bytes));
         assert!(
             result.is_ok(),
