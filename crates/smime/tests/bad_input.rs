@@ -485,3 +485,26 @@ fn header_only_and_unterminated_messages() {
         check_message(m, &format!("{:?}", String::from_utf8_lossy(m)));
     }
 }
+
+#[test]
+fn rfc2231_extended_parameter_with_a_percent_before_non_ascii() {
+    // Found by fuzzing mime_split: an RFC 2231 `name*=` value with `%` followed by a
+    // non-ASCII byte. Must be an error or an invalid report, not a panic.
+    for header in [
+        &b"Content-Type: multipart/signed; micalg*=x\xff%\xff"[..],
+        b"Content-Type: text/plain; name*=utf-8''%\xc3\xa9",
+        b"Content-Type: application/pkcs7-mime; smime-type*=%\xe2\x82\xac",
+    ] {
+        let mut m = b"From: a@example.com\r\n".to_vec();
+        m.extend_from_slice(header);
+        m.extend_from_slice(b"\r\n\r\nbody\r\n");
+        let what = String::from_utf8_lossy(header).into_owned();
+        let result = std::panic::catch_unwind(|| {
+            let _ = verifier().verify_bytes(&m).map(|r| {
+                assert!(!r.valid, "{what}: valid");
+            });
+            smime::mime::fuzz_split(&m);
+        });
+        assert!(result.is_ok(), "{what}: panicked");
+    }
+}
