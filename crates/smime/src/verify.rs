@@ -442,7 +442,7 @@ impl Verifier {
                     "the CMS encapsulates its content; detached content was given too".into(),
                 ))
             }
-            (false, None) => {
+            (false, None) if !signed.signer_infos.is_empty() => {
                 return Err(Error::Unexpected(
                     "the signature is detached: give the signed content (--content F)".into(),
                 ))
@@ -460,7 +460,7 @@ impl Verifier {
                     }
                 }
             }
-            (true, None) => {}
+            (_, None) => {} // encapsulated, or nothing signed at all (certificates only)
         }
         let head = std::mem::take(&mut hasher.head);
         let (digests, kept) = hasher.finish()?;

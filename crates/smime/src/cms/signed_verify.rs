@@ -153,6 +153,26 @@ fn check_signer(
         ),
     }
 
+    // RFC 5652 11.1-11.3: content-type, message-digest and signing-time must be signed.
+    for attr in &si.unsigned_attributes {
+        if [
+            oids::ATTR_CONTENT_TYPE,
+            oids::ATTR_MESSAGE_DIGEST,
+            oids::ATTR_SIGNING_TIME,
+        ]
+        .contains(&attr.oid)
+        {
+            fail(
+                &mut report,
+                Status::BadAttributes,
+                format!(
+                    "the {} attribute must be signed, not unsigned",
+                    oids::attribute_name(&attr.oid)
+                ),
+            );
+        }
+    }
+
     // The bytes the signature covers, if the attributes check out.
     let mut signing_time = None;
     let signed_bytes: Option<Vec<u8>> = match &si.signed_attributes {
