@@ -266,7 +266,7 @@ impl fmt::Display for Alg {
 pub struct Leaf {
     /// The key algorithm.
     pub alg: Alg,
-    /// File stem and NSS nickname (`rsa`, `rsa-pss`, ..., `rsa-chain`).
+    /// File stem and NSS nickname (`rsa`, `rsa-pss`, `p256`, `p384`, `ed25519`).
     pub name: String,
     /// The address in the subject (emailAddress) and the rfc822Name SAN.
     pub email: String,
@@ -274,14 +274,18 @@ pub struct Leaf {
     pub cert: PathBuf,
     /// Private key, PKCS#8 PEM.
     pub key: PathBuf,
-    /// PKCS#12 (password "test", AES-256-CBC key and certificate bags, SHA-256 MAC): for NSS.
+    /// PKCS#12 (password "test", AES-256-CBC key and certificate bags, SHA-256 MAC, with the
+    /// intermediate and the root): for NSS.
     pub p12: PathBuf,
-    /// The issuing CA certificates, leaf's issuer first (PEM), for `--chain`.
+    /// The issuing CA certificates below the trust anchor (the intermediate), for `--chain`.
     pub chain: Vec<PathBuf>,
+    /// Every CA certificate up to and including the root, issuer first.
+    pub full_chain: Vec<PathBuf>,
 }
 
-/// A throwaway PKI: a root CA, an intermediate CA, one leaf per [`Alg`] issued by the root and
-/// an RSA leaf (`rsa-chain@example.com`) issued by the intermediate.
+/// A throwaway PKI: a root CA, an intermediate CA under it, and one leaf per [`Alg`] issued
+/// by the intermediate (so every verification needs the intermediate: from the message, where
+/// the signer put it, or from `--cert`).
 pub struct Pki {
     /// Where the files are.
     pub dir: PathBuf,
@@ -289,13 +293,14 @@ pub struct Pki {
     pub root: PathBuf,
     /// Root CA key.
     pub root_key: PathBuf,
-    /// Intermediate CA certificate (PEM), issued by the root.
+    /// Intermediate CA certificate (PEM), issued by the root; it issues every leaf.
     pub intermediate: PathBuf,
     /// Intermediate CA key.
     pub intermediate_key: PathBuf,
     /// One leaf per algorithm, in [`Alg::ALL`] order.
     pub leaves: Vec<Leaf>,
-    /// The RSA leaf under the intermediate.
+    /// The RSA leaf again (kept for the tests written when only this one sat under the
+    /// intermediate).
     pub chained: Leaf,
 }
 
@@ -357,7 +362,7 @@ impl Pki {
             &intermediate,
         );
 
-        let make_leaf = |alg: Alg, name: &str, ca: &Path, ca_key: &Path, chain: Vec<PathBuf>| {
+        let make_leaf = |alg: Alg, name: &str| {
             let email = format!("{name}@example.com");
             let key = f(&format!("{name}.key"));
             let cert = f(&format!("{name}.pem"));
@@ -381,14 +386,14 @@ impl Pki {
                 &key,
                 &format!("/O=smime tests/CN={name}/emailAddress={email}"),
                 &ext,
-                ca,
-                ca_key,
+                &intermediate,
+                &intermediate_key,
                 &cert,
             );
             // PKCS#12 with every certificate up to the root, modern encryption.
             let bundle = f(&format!("{name}.cachain.pem"));
             let mut pem = Vec::new();
-            for c in &chain {
+            for c in [&intermediate, &root] {
                 pem.extend(fs::read(c).unwrap());
             }
             fs::write(&bundle, pem).unwrap();
@@ -420,21 +425,16 @@ impl Pki {
                 cert,
                 key,
                 p12,
-                chain,
+                chain: vec![intermediate.clone()],
+                full_chain: vec![intermediate.clone(), root.clone()],
             }
         };
 
-        let leaves = Alg::ALL
+        let leaves: Vec<Leaf> = Alg::ALL
             .iter()
-            .map(|&alg| make_leaf(alg, alg.name(), &root, &root_key, vec![root.clone()]))
+            .map(|&alg| make_leaf(alg, alg.name()))
             .collect();
-        let chained = make_leaf(
-            Alg::Rsa,
-            "rsa-chain",
-            &intermediate,
-            &intermediate_key,
-            vec![intermediate.clone(), root.clone()],
-        );
+        let chained = leaves[0].clone();
         Pki {
             dir,
             root,
@@ -446,7 +446,7 @@ impl Pki {
         }
     }
 
-    /// The leaf of `alg` issued by the root.
+    /// The leaf of `alg`.
     pub fn leaf(&self, alg: Alg) -> &Leaf {
         self.leaves
             .iter()
@@ -454,9 +454,9 @@ impl Pki {
             .expect("every Alg has a leaf")
     }
 
-    /// Every leaf, the chained one last.
+    /// Every leaf.
     pub fn all_leaves(&self) -> impl Iterator<Item = &Leaf> {
-        self.leaves.iter().chain(std::iter::once(&self.chained))
+        self.leaves.iter()
     }
 
     /// A fresh scratch directory inside the PKI directory.
@@ -770,7 +770,8 @@ pub fn replace_once(message: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
 // ---------------------------------------------------------------------------------------------
 
 /// Sign `message` with our binary as `leaf`. `extra` are more flags (`--opaque`, `--pss`,
-/// `--digest`, ...); the leaf's issuers go in with `--chain` when `with_chain`.
+/// `--digest`, ...). The intermediate always goes in with `--chain` (as a mail client sends
+/// it, so that `--trust root` alone can verify); with `with_chain` the root goes in as well.
 pub fn smime_sign(
     pki: &Pki,
     leaf: &Leaf,
@@ -789,11 +790,14 @@ pub fn smime_sign(
         "--key".as_ref(),
         p(&leaf.key),
     ];
-    if with_chain {
-        for c in &leaf.chain {
-            args.push("--chain".as_ref());
-            args.push(p(c));
-        }
+    let chain = if with_chain {
+        &leaf.full_chain
+    } else {
+        &leaf.chain
+    };
+    for c in chain {
+        args.push("--chain".as_ref());
+        args.push(p(c));
     }
     for e in extra {
         args.push(e.as_ref());
@@ -817,9 +821,21 @@ pub fn smime_verify(dir: &Path, message: &[u8], args: &[&OsStr]) -> Outcome {
     smime(&all)
 }
 
-/// `smime verify --json --trust <root>` of `message`.
+/// `smime verify --json --trust <root> --cert <intermediate>` of `message`.
 pub fn smime_verify_trusting(pki: &Pki, message: &[u8]) -> Outcome {
-    smime_verify(&pki.dir, message, &["--trust".as_ref(), p(&pki.root)])
+    smime_verify_trusting_with(pki, message, &[])
+}
+
+/// [`smime_verify_trusting`] with more flags (`--no-sender-check`, `--no-chain`, ...).
+pub fn smime_verify_trusting_with(pki: &Pki, message: &[u8], extra: &[&str]) -> Outcome {
+    let mut args: Vec<&OsStr> = vec![
+        "--trust".as_ref(),
+        p(&pki.root),
+        "--cert".as_ref(),
+        p(&pki.intermediate),
+    ];
+    args.extend(extra.iter().map(|e| OsStr::new(*e)));
+    smime_verify(&pki.dir, message, &args)
 }
 
 /// The `status` of a verify report, or a description of what came out instead.
@@ -849,7 +865,8 @@ pub struct OpensslSign {
     pub pss: bool,
     /// `-outform` (default SMIME: a whole message, with `-from`/`-to`/`-subject`).
     pub outform: Option<String>,
-    /// Include the leaf's issuers (`-certfile`).
+    /// Include the root too (`-certfile`); the intermediate is always included, as a mail
+    /// client would.
     pub chain: bool,
     /// More raw arguments.
     pub extra: Vec<String>,
@@ -892,10 +909,14 @@ pub fn openssl_cms_sign(pki: &Pki, leaf: &Leaf, content: &[u8], opts: &OpensslSi
             "rsa_pss_saltlen:digest",
         ]);
     }
-    if opts.chain {
+    {
         let bundle = tmp.path().join("chain.pem");
         let mut pem = Vec::new();
-        for c in &leaf.chain {
+        for c in if opts.chain {
+            &leaf.full_chain
+        } else {
+            &leaf.chain
+        } {
             pem.extend(fs::read(c).unwrap());
         }
         fs::write(&bundle, pem).unwrap();
@@ -991,7 +1012,7 @@ pub fn openssl_cms_verify_with(
 // NSS
 // ---------------------------------------------------------------------------------------------
 
-/// An NSS database with the root trusted for everything ("C,C,C") and the leaves' PKCS#12
+/// An NSS database with the root and the intermediate trusted ("C,C,C") and the leaves' PKCS#12
 /// files imported. NSS 3.87 cannot import Ed25519 keys: `imported` says which leaves made it.
 pub struct Nss {
     /// The database directory.
@@ -1009,12 +1030,17 @@ impl Nss {
         fs::create_dir_all(&db).unwrap();
         let dbarg = format!("sql:{}", db.display());
         must(Command::new("certutil").args(["-N", "-d", &dbarg, "--empty-password"]));
-        must(
-            Command::new("certutil")
-                .args(["-A", "-d", &dbarg, "-n", "smime-test-root", "-t", "C,C,C"])
-                .arg("-i")
-                .arg(&pki.root),
-        );
+        for (nick, cert) in [
+            ("smime-test-root", &pki.root),
+            ("smime-test-intermediate", &pki.intermediate),
+        ] {
+            must(
+                Command::new("certutil")
+                    .args(["-A", "-d", &dbarg, "-n", nick, "-t", "C,C,C"])
+                    .arg("-i")
+                    .arg(cert),
+            );
+        }
         let mut imported = Vec::new();
         for leaf in pki.all_leaves() {
             let o = run(Command::new("pk12util").arg("-i").arg(&leaf.p12).args([
