@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A first look at smime: builds the release binary, makes a throwaway CA and signing
-# certificate with openssl in a temporary directory, signs a sample message, verifies it and
-# prints both. Needs Rust (cargo) and openssl.
+# certificate with openssl in a temporary directory, signs a sample message, prints it,
+# verifies it (the human report) and shows `smime inspect`. Needs Rust (cargo) and openssl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,4 +43,13 @@ echo "==> smime verify --trust ca.pem --in signed.eml"
 status=0
 "$smime" verify --trust ca.pem --in signed.eml || status=$?
 echo "(exit code $status: 0 valid, 1 not valid, 2 usage or input error)"
+
+echo "==> smime inspect --in signed.eml"
+"$smime" inspect --in signed.eml
+
+echo "==> the same message with one byte of the body changed"
+sed 's/this message is signed/this message is signeD/' signed.eml > changed.eml
+changed=0
+"$smime" verify --trust ca.pem --in changed.eml >/dev/null || changed=$?
+echo "smime verify exit code: $changed (1: not valid)"
 exit "$status"
