@@ -73,6 +73,15 @@ fn verify_two_from_addresses_is_invalid() {
         assert_eq!(o.code(), 1, "From: {from}\n{o}");
         assert_eq!(o.json()["valid"], false, "From: {from}\n{o}");
     }
+    // Two From header fields, each with one address.
+    let m = replace_once(
+        &good(&peers),
+        b"From: rsa@example.com\r\n",
+        b"From: rsa@example.com\r\nFrom: mallory@example.com\r\n",
+    );
+    let o = smime_verify_trusting(&peers.pki, &m);
+    assert_eq!(o.code(), 1, "two From fields\n{o}");
+    assert_eq!(o.json()["valid"], false, "two From fields\n{o}");
 }
 
 #[test]
@@ -88,6 +97,25 @@ fn verify_display_name_with_other_address_warns() {
             .iter()
             .any(|w| w.as_str().unwrap_or("").contains("ceo@bank.example")),
         "a display name holding another address must give a warning naming it\n{o}"
+    );
+}
+
+#[test]
+fn verify_encoded_display_name_with_other_address_warns() {
+    let Some(peers) = Peers::new() else { return };
+    // RFC 2047: a mail client shows "ceo@bank.example" as the sender's name.
+    let m = with_from(
+        &good(&peers),
+        "=?utf-8?q?ceo=40bank=2Eexample?= <rsa@example.com>",
+    );
+    let o = smime_verify_trusting(&peers.pki, &m);
+    assert_eq!(o.code(), 0, "the address itself matches\n{o}");
+    let warnings = o.json()["warnings"].as_array().cloned().unwrap_or_default();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap_or("").contains("ceo@bank.example")),
+        "an encoded display name holding another address must give a warning too\n{o}"
     );
 }
 
