@@ -668,7 +668,7 @@ fn sender_check(header: &HeaderBlock, report: &mut VerifyReport) {
         if mime::display_name_looks_like_other_address(&from[0]) {
             report.warnings.push(format!(
                 "the From display name \"{}\" looks like another address than {}",
-                from[0].display_name.clone().unwrap_or_default(),
+                mime::decode_encoded_words(&from[0].display_name.clone().unwrap_or_default()),
                 from[0].address
             ));
         }
