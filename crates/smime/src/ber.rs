@@ -104,7 +104,7 @@ impl Tag {
         out
     }
 
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match (self.class, self.number) {
             (Class::Universal, 2) => "INTEGER".into(),
             (Class::Universal, 4) => "OCTET STRING".into(),
@@ -340,6 +340,14 @@ impl Element {
                 format!("expected OCTET STRING, found {}", self.tag.describe()),
             ));
         }
+        let mut out = Vec::new();
+        self.append_string_chunks(buf, what, &mut out, 0)?;
+        Ok(out)
+    }
+
+    /// The octets of an `[n] IMPLICIT OCTET STRING` (any tag), primitive or constructed from
+    /// OCTET STRING chunks (X.690 8.7).
+    pub fn implicit_octet_string(&self, buf: &[u8], what: &str) -> Result<Vec<u8>> {
         let mut out = Vec::new();
         self.append_string_chunks(buf, what, &mut out, 0)?;
         Ok(out)

@@ -13,11 +13,12 @@ use std::io::{Read, Write};
 use serde::Serialize;
 use x509_cert::Certificate;
 
-use crate::cms::enveloped_data::{parse_enveloped_content_info, RecipientInfo};
+use crate::cms::enveloped_data::parse_enveloped_content_info;
 use crate::cms::oids;
 use crate::crypto::DecryptingKey;
 use crate::message::{looks_like_mime, read_header_block};
 use crate::mime::{self, TransferEncoding};
+use crate::recipient::{content_key_candidates, RecipientIdentity, RecipientSearch};
 use crate::stream::Base64Reader;
 use crate::{CryptoPolicy, Error, Result};
 
@@ -61,21 +62,21 @@ pub struct DecryptReport {
     pub reason: Option<String>,
 }
 
-/// Decrypts messages for one recipient: its certificate (to find the RecipientInfo) and key.
+/// Decrypts messages for one recipient identity.
 pub struct Decryptor {
-    certificate: Certificate,
-    key: DecryptingKey,
+    identity: RecipientIdentity,
     policy: CryptoPolicy,
 }
 
 impl Decryptor {
     /// A decryptor for this certificate and key.
     pub fn new(certificate: Certificate, key: DecryptingKey, policy: CryptoPolicy) -> Self {
-        Decryptor {
-            certificate,
-            key,
-            policy,
-        }
+        Self::with_identity(RecipientIdentity::new(certificate, key), policy)
+    }
+
+    /// A decryptor for a recipient identity (see [`RecipientIdentity`]).
+    pub fn with_identity(identity: RecipientIdentity, policy: CryptoPolicy) -> Self {
+        Decryptor { identity, policy }
     }
 
     /// Decrypt the message (or bare CMS) read from `input`. On success the decrypted
@@ -169,59 +170,37 @@ impl Decryptor {
             recipients: enveloped.recipient_infos.len(),
             reason: None,
         };
-        let _ = self.policy; // legacy ciphers (3DES, RC2) are refused while parsing for now
-        let found = enveloped
-            .recipient_infos
-            .iter()
-            .enumerate()
-            .find_map(|(i, ri)| match ri {
-                RecipientInfo::KeyTransport(k) if k.rid.matches(&self.certificate) => Some((i, k)),
-                _ => None,
-            });
-        let Some((index, ktri)) = found else {
-            let others: Vec<&str> = enveloped
-                .recipient_infos
-                .iter()
-                .filter_map(|r| match r {
-                    RecipientInfo::Other(kind) => Some(*kind),
-                    _ => None,
-                })
-                .collect();
-            report.status = DecryptStatus::NotRecipient;
-            report.reason = Some(format!(
-                "the certificate (issuer {}, serial {}) is not among the {} recipients of the message{}",
-                crate::crypto::describe_name(&self.certificate.tbs_certificate.issuer),
-                hex(self.certificate.tbs_certificate.serial_number.as_bytes()),
-                report.recipients,
-                if others.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (not supported yet: {})", others.join(", "))
-                }
-            ));
-            return Ok(report);
-        };
-        report.recipient = Some(index + 1);
-        let transport = ktri.key_transport.clone().map_err(Error::Unexpected)?;
-        report.key_transport = Some(transport.name());
-        let content_key = self.key.unwrap_content_key(
-            transport,
-            &ktri.encrypted_key,
+        let candidates = match content_key_candidates(
+            &enveloped.recipient_infos,
+            &self.identity,
             enveloped.encryption.cipher.key_len(),
-        )?;
-        let plaintext = match enveloped.decrypt_content(&content_key) {
-            Ok(p) => p,
-            Err(_) => {
-                report.reason = Some(DECRYPTION_FAILED.into());
+            &self.policy,
+        )? {
+            RecipientSearch::Found(candidates) => candidates,
+            RecipientSearch::NotRecipient(reason) => {
+                report.status = DecryptStatus::NotRecipient;
+                report.reason = Some(reason);
                 return Ok(report);
             }
         };
-        // CBC has no integrity: a wrong key passes the padding check about once in 256.
-        // The content of an S/MIME message is a MIME entity; anything else fails the same way.
-        if !enveloped.authenticated && !starts_like_entity(&plaintext) {
+        let mut plaintext = None;
+        for candidate in candidates {
+            report.recipient = Some(candidate.index + 1);
+            report.key_transport = Some(candidate.algorithm);
+            // CBC has no integrity: a wrong key passes the padding check about once in 256.
+            // The content of an S/MIME message is a MIME entity; anything else fails the
+            // same way.
+            if let Ok(p) = enveloped.decrypt_content(&candidate.key) {
+                if enveloped.authenticated || starts_like_entity(&p) {
+                    plaintext = Some(p);
+                    break;
+                }
+            }
+        }
+        let Some(plaintext) = plaintext else {
             report.reason = Some(DECRYPTION_FAILED.into());
             return Ok(report);
-        }
+        };
         if let Some(outer) = outer {
             output.write_all(&outer)?;
         }
@@ -235,10 +214,6 @@ impl Decryptor {
 /// Whether decrypted bytes begin like a MIME entity: a header field or an empty header block.
 fn starts_like_entity(content: &[u8]) -> bool {
     content.starts_with(b"\r\n") || content.starts_with(b"\n") || looks_like_mime(content)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Decode PEM (`-----BEGIN ...-----`) or bare base64 to DER.

@@ -21,6 +21,7 @@ pub mod inspect;
 pub mod message;
 pub mod mime;
 mod policy;
+pub mod recipient;
 pub mod report;
 pub mod sign;
 pub mod stream;

@@ -2,15 +2,14 @@
 //! decrypting their content once a content-encryption key is known.
 
 use const_oid::ObjectIdentifier;
-use x509_cert::name::Name;
-use x509_cert::Certificate;
 use zeroize::Zeroizing;
 
 use super::oids;
+use super::recipient_info::parse_recipient_infos;
+pub use super::recipient_info::{KeyTransRecipientInfo, RecipientIdentifier, RecipientInfo};
 use super::signed_data::read_content_info;
 use crate::ber::{Class, Element, Tag};
 use crate::crypto::cipher::{self, ContentCipher, ContentDecryptionFailed, GCM_TAG_LEN};
-use crate::crypto::key_transport::KeyTransport;
 use crate::{Error, Result};
 
 /// des-ede3-cbc (RFC 3370 5.1).
@@ -19,58 +18,6 @@ const DES_EDE3_CBC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113
 const RC2_CBC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.3.2");
 /// desCBC (single DES).
 const DES_CBC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.7");
-
-/// How a KeyTransRecipientInfo names the recipient's certificate (RFC 5652 6.2.1).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RecipientIdentifier {
-    /// issuerAndSerialNumber.
-    IssuerAndSerial {
-        /// The issuer's distinguished name.
-        issuer: Name,
-        /// The serial number's content octets.
-        serial: Vec<u8>,
-    },
-    /// subjectKeyIdentifier `[0]`.
-    SubjectKeyIdentifier(Vec<u8>),
-}
-
-impl RecipientIdentifier {
-    /// Whether `cert` is the certificate this identifier names.
-    pub fn matches(&self, cert: &Certificate) -> bool {
-        match self {
-            RecipientIdentifier::IssuerAndSerial { issuer, serial } => {
-                &cert.tbs_certificate.issuer == issuer
-                    && cert.tbs_certificate.serial_number.as_bytes() == serial.as_slice()
-            }
-            RecipientIdentifier::SubjectKeyIdentifier(ski) => {
-                crate::crypto::subject_key_identifier(cert).is_some_and(|c| &c == ski)
-            }
-        }
-    }
-}
-
-/// A KeyTransRecipientInfo (RFC 5652 6.2.1).
-#[derive(Debug, Clone)]
-pub struct KeyTransRecipientInfo {
-    /// version (0 with issuerAndSerialNumber, 2 with subjectKeyIdentifier).
-    pub version: i64,
-    /// rid.
-    pub rid: RecipientIdentifier,
-    /// keyEncryptionAlgorithm, read; an error (unsupported algorithm) matters only when
-    /// this RecipientInfo is the one used.
-    pub key_transport: std::result::Result<KeyTransport, String>,
-    /// encryptedKey.
-    pub encrypted_key: Vec<u8>,
-}
-
-/// One RecipientInfo (RFC 5652 6.2).
-#[derive(Debug, Clone)]
-pub enum RecipientInfo {
-    /// ktri: key transport.
-    KeyTransport(KeyTransRecipientInfo),
-    /// Any other kind (kari, kekri, pwri, ori), not supported yet: its name.
-    Other(&'static str),
-}
 
 /// The content-encryption algorithm and its parameters.
 #[derive(Debug, Clone)]
@@ -142,18 +89,7 @@ fn parse_enveloped_data(
         it.next(); // originatorInfo: certificates for key agreement, not needed for ktri
     }
     let set = it.next().ok_or_else(|| missing("recipientInfos"))?;
-    set.expect(Tag::SET, "recipientInfos")?;
-    let mut recipient_infos = Vec::new();
-    for ri in set.children(buf, "RecipientInfo")? {
-        recipient_infos.push(parse_recipient_info(buf, &ri)?);
-    }
-    if recipient_infos.is_empty() {
-        return Err(Error::asn1(
-            "recipientInfos",
-            set.range.start,
-            "no RecipientInfo",
-        ));
-    }
+    let recipient_infos = parse_recipient_infos(buf, set)?;
     let eci = it.next().ok_or_else(|| missing("encryptedContentInfo"))?;
     let (content_type, encryption, encrypted_content) = parse_encrypted_content_info(buf, eci)?;
     if encryption.cipher.is_aead() != authenticated {
@@ -203,68 +139,6 @@ fn parse_enveloped_data(
         auth_attributes,
         mac,
     })
-}
-
-fn parse_recipient_info(buf: &[u8], ri: &Element) -> Result<RecipientInfo> {
-    const WHAT: &str = "KeyTransRecipientInfo";
-    match (ri.tag.class, ri.tag.number) {
-        (Class::Universal, 16) => {}
-        (Class::Context, 1) => return Ok(RecipientInfo::Other("key agreement (kari)")),
-        (Class::Context, 2) => return Ok(RecipientInfo::Other("key encryption key (kekri)")),
-        (Class::Context, 3) => return Ok(RecipientInfo::Other("password (pwri)")),
-        _ => return Ok(RecipientInfo::Other("other (ori)")),
-    }
-    let parts = ri.children(buf, WHAT)?;
-    let [version, rid, alg, key] = parts.as_slice() else {
-        return Err(Error::asn1(WHAT, ri.range.start, "expected four fields"));
-    };
-    let version = version.small_integer(buf, WHAT)?;
-    let rid = if rid.tag == Tag::SEQUENCE {
-        let fields = rid.children(buf, "issuerAndSerialNumber")?;
-        let [issuer, serial] = fields.as_slice() else {
-            return Err(Error::asn1(
-                WHAT,
-                rid.range.start,
-                "malformed issuerAndSerialNumber",
-            ));
-        };
-        serial.expect(Tag::INTEGER, WHAT)?;
-        let issuer = <Name as der::Decode>::from_der(&issuer.to_der(buf, WHAT)?)
-            .map_err(|e| Error::asn1(WHAT, issuer.range.start, format!("bad issuer name: {e}")))?;
-        RecipientIdentifier::IssuerAndSerial {
-            issuer,
-            serial: serial.content(buf).to_vec(),
-        }
-    } else if rid.tag.class == Class::Context && rid.tag.number == 0 {
-        RecipientIdentifier::SubjectKeyIdentifier(implicit_octets(buf, rid, WHAT)?)
-    } else {
-        return Err(Error::asn1(
-            WHAT,
-            rid.range.start,
-            "unknown recipient identifier",
-        ));
-    };
-    let key_transport =
-        KeyTransport::from_algorithm_identifier(buf, alg).map_err(|e| e.to_string());
-    let encrypted_key = key.octet_string(buf, WHAT)?;
-    Ok(RecipientInfo::KeyTransport(KeyTransRecipientInfo {
-        version,
-        rid,
-        key_transport,
-        encrypted_key,
-    }))
-}
-
-/// The octets of an `[n] IMPLICIT OCTET STRING`, primitive or constructed from chunks.
-fn implicit_octets(buf: &[u8], element: &Element, what: &str) -> Result<Vec<u8>> {
-    if !element.tag.constructed {
-        return Ok(element.content(buf).to_vec());
-    }
-    let mut out = Vec::new();
-    for chunk in element.children(buf, what)? {
-        out.extend(chunk.octet_string(buf, what)?);
-    }
-    Ok(out)
 }
 
 fn parse_encrypted_content_info(
@@ -335,7 +209,7 @@ fn parse_encrypted_content_info(
     };
     let encrypted = match parts.get(2) {
         Some(e) if e.tag.class == Class::Context && e.tag.number == 0 => {
-            implicit_octets(buf, e, WHAT)?
+            e.implicit_octet_string(buf, WHAT)?
         }
         Some(e) => {
             return Err(Error::asn1(

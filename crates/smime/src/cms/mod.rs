@@ -4,13 +4,18 @@
 //! - [`signed_builder`]: writing SignedData, whole or streamed;
 //! - [`enveloped_builder`] and [`enveloped_data`]: writing and reading EnvelopedData and
 //!   AuthEnvelopedData;
+//! - [`recipient_info`]: reading and writing RecipientInfos (RFC 5652 6.2);
+//! - [`identifier`]: IssuerAndSerialNumber or subject key identifier (SignerIdentifier,
+//!   RecipientIdentifier);
 //! - [`attributes`]: the signed attributes S/MIME writes and checks;
 //! - [`oids`]: object identifiers.
 
 pub mod attributes;
 pub mod enveloped_builder;
 pub mod enveloped_data;
+pub mod identifier;
 pub mod oids;
+pub mod recipient_info;
 pub mod signed_builder;
 pub mod signed_data;
 pub mod signed_verify;

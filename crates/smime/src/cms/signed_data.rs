@@ -7,9 +7,9 @@
 use const_oid::ObjectIdentifier;
 use der::Decode;
 use spki::AlgorithmIdentifierOwned;
-use x509_cert::name::Name;
 use x509_cert::Certificate;
 
+use super::identifier::CertificateIdentifier;
 use super::oids;
 use crate::ber::{Class, Element, StreamReader, Tag};
 use crate::{Error, Result};
@@ -17,34 +17,8 @@ use crate::{Error, Result};
 /// Largest certificate set or SignerInfo set read into memory when streaming.
 pub const MAX_TAIL_BYTES: usize = 16 * 1024 * 1024;
 
-/// How a SignerInfo names its signer's certificate (RFC 5652 5.3).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SignerIdentifier {
-    /// issuerAndSerialNumber.
-    IssuerAndSerial {
-        /// The issuer's distinguished name.
-        issuer: Name,
-        /// The serial number's content octets.
-        serial: Vec<u8>,
-    },
-    /// subjectKeyIdentifier `[0]`.
-    SubjectKeyIdentifier(Vec<u8>),
-}
-
-impl SignerIdentifier {
-    /// Whether `cert` is the certificate this identifier names.
-    pub fn matches(&self, cert: &Certificate) -> bool {
-        match self {
-            SignerIdentifier::IssuerAndSerial { issuer, serial } => {
-                &cert.tbs_certificate.issuer == issuer
-                    && cert.tbs_certificate.serial_number.as_bytes() == serial.as_slice()
-            }
-            SignerIdentifier::SubjectKeyIdentifier(ski) => {
-                crate::crypto::subject_key_identifier(cert).is_some_and(|c| &c == ski)
-            }
-        }
-    }
-}
+/// How a SignerInfo names its signer's certificate (RFC 5652 5.3, `sid`).
+pub type SignerIdentifier = CertificateIdentifier;
 
 /// One attribute: its type and the DER of each value (RFC 5652 5.3, `Attribute`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -418,37 +392,7 @@ fn parse_signer_info(buf: &[u8], element: &Element, index: usize) -> Result<Sign
         .ok_or_else(|| missing("version"))?
         .small_integer(buf, what)?;
     let sid_element = it.next().ok_or_else(|| missing("sid"))?;
-    let sid = if sid_element.tag == Tag::SEQUENCE {
-        let sid_parts = sid_element.children(buf, what)?;
-        let (Some(issuer), Some(serial)) = (sid_parts.first(), sid_parts.get(1)) else {
-            return Err(Error::asn1(
-                what,
-                sid_element.range.start,
-                "issuerAndSerialNumber is incomplete",
-            ));
-        };
-        let issuer_der = issuer.to_der(buf, what)?;
-        let issuer = Name::from_der(&issuer_der).map_err(|e| {
-            Error::asn1(
-                what,
-                sid_element.range.start,
-                format!("bad issuer name: {e}"),
-            )
-        })?;
-        serial.expect(Tag::INTEGER, what)?;
-        SignerIdentifier::IssuerAndSerial {
-            issuer,
-            serial: serial.content(buf).to_vec(),
-        }
-    } else if sid_element.tag.class == Class::Context && sid_element.tag.number == 0 {
-        SignerIdentifier::SubjectKeyIdentifier(sid_element.content(buf).to_vec())
-    } else {
-        return Err(Error::asn1(
-            what,
-            sid_element.range.start,
-            "sid is neither issuerAndSerialNumber nor [0]",
-        ));
-    };
+    let sid = CertificateIdentifier::parse(buf, sid_element, what)?;
     let digest_algorithm = parse_algorithm(
         buf,
         it.next().ok_or_else(|| missing("digestAlgorithm"))?,
