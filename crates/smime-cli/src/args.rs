@@ -174,6 +174,9 @@ pub enum CipherArg {
     /// AES-256-GCM (AuthEnvelopedData).
     #[value(name = "aes-256-gcm")]
     Aes256Gcm,
+    /// ChaCha20-Poly1305 (AuthEnvelopedData, RFC 8103).
+    #[value(name = "chacha20-poly1305")]
+    ChaCha20Poly1305,
     /// AES-128-CBC (EnvelopedData).
     #[value(name = "aes-128-cbc")]
     Aes128Cbc,
@@ -232,6 +235,9 @@ pub struct DecryptArgs {
     /// The recipient's private key (PEM or DER; PKCS#8 or PKCS#1 RSA).
     #[arg(long, value_name = "KEY")]
     pub key: PathBuf,
+    /// Accept legacy content ciphers for reading old mail: 3DES and RC2.
+    #[arg(long)]
+    pub allow_legacy: bool,
     /// Print the report as JSON on standard error.
     #[arg(long)]
     pub json: bool,

@@ -3,10 +3,11 @@
 //! failure never leaves a half-written file.
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use smime::stream::PlaintextSink;
 
 /// Open the input: a file, or standard input.
 pub fn open_input(path: Option<&Path>) -> Result<Box<dyn Read>> {
@@ -35,11 +36,16 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
 pub enum Output {
     /// Standard output.
     Stdout(io::BufWriter<io::Stdout>),
+    /// Standard output held back in an unnamed temporary file until committed (for
+    /// decrypted content, which may only appear once it is authenticated).
+    HeldStdout(File),
     /// A temporary file that is renamed to `target` on commit.
     File {
         temp: tempfile::NamedTempFile,
         target: PathBuf,
     },
+    /// Committed or discarded: nothing more can be written.
+    Discarded,
 }
 
 impl Output {
@@ -67,10 +73,29 @@ impl Output {
         }
     }
 
+    /// Like [`Output::create`], but standard output too is held back until commit.
+    pub fn create_held(path: Option<&Path>) -> Result<Output> {
+        match Output::create(path)? {
+            Output::Stdout(_) => Ok(Output::HeldStdout(
+                tempfile::tempfile().context("cannot create a temporary file")?,
+            )),
+            other => Ok(other),
+        }
+    }
+
     /// Make the output visible (rename the temporary file into place).
     pub fn commit(self) -> Result<()> {
         match self {
             Output::Stdout(mut w) => Ok(w.flush()?),
+            Output::HeldStdout(mut file) => {
+                file.seek(io::SeekFrom::Start(0))?;
+                let mut out = io::stdout().lock();
+                io::copy(&mut file, &mut out)?;
+                Ok(out.flush()?)
+            }
+            Output::Discarded => Err(anyhow::anyhow!(
+                "the output was already committed or discarded"
+            )),
             Output::File { temp, target } => {
                 temp.as_file().sync_all().ok();
                 temp.persist(&target)
@@ -85,15 +110,33 @@ impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Output::Stdout(w) => w.write(buf),
+            Output::HeldStdout(file) => file.write(buf),
             Output::File { temp, .. } => temp.write(buf),
+            Output::Discarded => Err(io::Error::other("the output was discarded")),
         }
     }
 
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Output::Stdout(w) => w.flush(),
+            Output::HeldStdout(file) => file.flush(),
             Output::File { temp, .. } => temp.flush(),
+            Output::Discarded => Ok(()),
         }
+    }
+}
+
+/// Decryption commits the output only once the content is authenticated, and discards it
+/// (deleting the temporary file) otherwise.
+impl PlaintextSink for Output {
+    fn commit(&mut self) -> io::Result<()> {
+        std::mem::replace(self, Output::Discarded)
+            .commit()
+            .map_err(io::Error::other)
+    }
+
+    fn discard(&mut self) {
+        *self = Output::Discarded;
     }
 }
 

@@ -8,25 +8,32 @@
 //! message [`DECRYPTION_FAILED`]: key transport never fails on its own (RFC 3218, see
 //! [`crate::crypto::DecryptingKey::unwrap_content_key`]).
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 
 use serde::Serialize;
 use x509_cert::Certificate;
 
-use crate::cms::enveloped_data::parse_enveloped_content_info;
+use crate::cms::enveloped_data::{EnvelopedReader, EnvelopedTail};
 use crate::cms::oids;
+use crate::crypto::cipher::{ContentDecryptor, ContentEncryption};
 use crate::crypto::DecryptingKey;
-use crate::message::{looks_like_mime, read_header_block};
-use crate::mime::{self, TransferEncoding};
+use crate::message::{looks_like_mime, read_header_block, HeaderBlock};
+use crate::mime::TransferEncoding;
 use crate::recipient::{content_key_candidates, RecipientIdentity, RecipientSearch};
-use crate::stream::Base64Reader;
+use crate::stream::{Base64Reader, PlaintextSink, Spool, SpooledSink};
 use crate::{CryptoPolicy, Error, Result};
 
 /// The one message for every failure at the content stage.
 pub const DECRYPTION_FAILED: &str = "decryption failed: wrong key or corrupted message";
 
-/// Largest input read (the message is decrypted in memory).
-pub const MAX_INPUT: usize = 1 << 30;
+/// Largest PEM input read (PEM is decoded in memory; DER, BER, base64 and MIME stream).
+pub const MAX_PEM_INPUT: usize = 64 << 20;
+
+/// Buffer size for streaming.
+const CHUNK: usize = 64 * 1024;
+
+/// How many plaintext bytes are kept to check that CBC output starts like a MIME entity.
+const ENTITY_CHECK_LEN: usize = 256;
 
 /// The outcome of a decryption.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -82,66 +89,51 @@ impl Decryptor {
     /// Decrypt the message (or bare CMS) read from `input`. On success the decrypted
     /// message is written to `output`: the outer headers of the input (without its Content-*
     /// headers), then the decrypted entity. Nothing is written unless the status is
-    /// [`DecryptStatus::Decrypted`].
-    pub fn decrypt<R: Read, W: Write>(&self, input: R, mut output: W) -> Result<DecryptReport> {
-        let mut data = Vec::new();
-        input.take(MAX_INPUT as u64 + 1).read_to_end(&mut data)?;
-        if data.len() > MAX_INPUT {
-            return Err(Error::Unexpected(format!(
-                "the input is larger than {MAX_INPUT} bytes"
-            )));
+    /// [`DecryptStatus::Decrypted`]: the plaintext is held (in memory, past
+    /// [`crate::stream::SPOOL_MEMORY_LIMIT`] in a temporary file) until it is authenticated.
+    pub fn decrypt<R: Read, W: Write>(&self, input: R, output: W) -> Result<DecryptReport> {
+        let mut sink = SpooledSink::new(output);
+        self.decrypt_to_sink(input, &mut sink)
+    }
+
+    /// Decrypt a message held in memory; the decrypted message is returned only when the
+    /// status is [`DecryptStatus::Decrypted`].
+    pub fn decrypt_bytes(&self, message: &[u8]) -> Result<(DecryptReport, Option<Vec<u8>>)> {
+        let mut out = Vec::new();
+        let report = self.decrypt(message, &mut out)?;
+        let decrypted = (report.status == DecryptStatus::Decrypted).then_some(out);
+        Ok((report, decrypted))
+    }
+
+    /// Decrypt the message (or bare CMS) read from `input` into `sink`, streaming in
+    /// bounded memory. The sink is committed only when the status is
+    /// [`DecryptStatus::Decrypted`] and discarded on every other outcome and on errors.
+    pub fn decrypt_to_sink<R: Read>(
+        &self,
+        input: R,
+        sink: &mut dyn PlaintextSink,
+    ) -> Result<DecryptReport> {
+        let result = self.decrypt_stream(input, sink);
+        match &result {
+            Ok(report) if report.status == DecryptStatus::Decrypted => sink.commit()?,
+            _ => sink.discard(),
         }
-        if data.is_empty() {
+        result
+    }
+
+    fn decrypt_stream<R: Read>(
+        &self,
+        input: R,
+        sink: &mut dyn PlaintextSink,
+    ) -> Result<DecryptReport> {
+        let mut reader = BufReader::with_capacity(CHUNK, input);
+        let start = reader.fill_buf()?;
+        if start.is_empty() {
             return Err(Error::Unexpected("the input is empty".into()));
         }
-        let (outer, der) = if looks_like_mime(&data) {
-            let mut reader = &data[..];
+        if looks_like_mime(start) {
             let header = read_header_block(&mut reader, "message")?;
-            let content_type = header.entity.content_type()?;
-            let mime_type = content_type.mime_type.to_ascii_lowercase();
-            let name = content_type
-                .param("name")
-                .unwrap_or_default()
-                .to_ascii_lowercase();
-            if !(mime_type == "application/pkcs7-mime"
-                || mime_type == "application/x-pkcs7-mime"
-                || (mime_type == "application/octet-stream" && name.ends_with(".p7m")))
-            {
-                return Err(Error::mime(
-                    "message",
-                    format!("the message is {mime_type}, not an encrypted S/MIME message (application/pkcs7-mime)"),
-                ));
-            }
-            match content_type
-                .param("smime-type")
-                .map(str::to_ascii_lowercase)
-                .as_deref()
-            {
-                None | Some("enveloped-data") | Some("authenveloped-data") => {}
-                Some(other) => {
-                    return Err(Error::mime(
-                        "message",
-                        format!(
-                        "the message is S/MIME {other}, not enveloped-data or authEnveloped-data"
-                    ),
-                    ))
-                }
-            }
-            let encoding = header.entity.transfer_encoding();
-            let der = match encoding {
-                TransferEncoding::Base64
-                | TransferEncoding::SevenBit
-                | TransferEncoding::EightBit
-                | TransferEncoding::Binary => mime::decode_body(reader, &encoding, "message")?,
-                other => {
-                    return Err(Error::mime(
-                        "message",
-                        format!(
-                            "unsupported transfer encoding {other:?} for application/pkcs7-mime"
-                        ),
-                    ))
-                }
-            };
+            check_encrypted_type(&header)?;
             let mut outer = Vec::new();
             for h in header.outer_headers() {
                 if !h.name.eq_ignore_ascii_case("MIME-Version") {
@@ -149,31 +141,74 @@ impl Decryptor {
                 }
             }
             outer.extend_from_slice(b"MIME-Version: 1.0\r\n");
-            (Some(outer), der)
-        } else if data[0] == 0x30 {
-            (None, data)
+            match header.entity.transfer_encoding() {
+                TransferEncoding::Base64 => {
+                    self.decrypt_cms(Base64Reader::new(reader), Some(&outer), sink)
+                }
+                TransferEncoding::SevenBit
+                | TransferEncoding::EightBit
+                | TransferEncoding::Binary => self.decrypt_cms(reader, Some(&outer), sink),
+                other => Err(Error::mime(
+                    "message",
+                    format!("unsupported transfer encoding {other:?} for application/pkcs7-mime"),
+                )),
+            }
+        } else if start[0] == 0x30 {
+            self.decrypt_cms(reader, None, sink)
+        } else if start.starts_with(b"-----BEGIN") {
+            let mut text = Vec::new();
+            reader
+                .take(MAX_PEM_INPUT as u64 + 1)
+                .read_to_end(&mut text)?;
+            if text.len() > MAX_PEM_INPUT {
+                return Err(Error::Unexpected(format!(
+                    "PEM input larger than {MAX_PEM_INPUT} bytes: give it as DER or as a MIME message"
+                )));
+            }
+            let der = decode_pem_or_base64(&text)?;
+            self.decrypt_cms(&der[..], None, sink)
         } else {
-            (None, decode_pem_or_base64(&data)?)
-        };
-        let enveloped = parse_enveloped_content_info(&der)?;
+            self.decrypt_cms(Base64Reader::new(reader), None, sink)
+        }
+    }
+
+    /// Decrypt a CMS ContentInfo read from `cms`: the head (RecipientInfos and algorithm)
+    /// in memory, the content streamed through the cipher into `sink`.
+    fn decrypt_cms(
+        &self,
+        cms: impl Read,
+        outer: Option<&[u8]>,
+        sink: &mut dyn PlaintextSink,
+    ) -> Result<DecryptReport> {
+        let mut reader = EnvelopedReader::new(cms)?;
+        let head = reader.head();
+        let cipher = head.encryption.cipher;
+        if cipher.is_legacy() && !self.policy.legacy_allowed() {
+            return Err(Error::Refused {
+                what: format!("content encryption {}", cipher.name()),
+                reason: "it is a legacy cipher; to read old mail, allow it with --allow-legacy \
+                         (CryptoPolicy::allow_legacy)"
+                    .into(),
+            });
+        }
         let mut report = DecryptReport {
             status: DecryptStatus::Failed,
-            content_type: if enveloped.authenticated {
+            content_type: if head.authenticated {
                 oids::content_type_name(&oids::AUTH_ENVELOPED_DATA)
             } else {
                 oids::content_type_name(&oids::ENVELOPED_DATA)
             },
-            cipher: enveloped.encryption.cipher.name().into(),
-            authenticated: enveloped.authenticated,
+            cipher: cipher.name().into(),
+            authenticated: head.authenticated,
             key_transport: None,
             recipient: None,
-            recipients: enveloped.recipient_infos.len(),
+            recipients: head.recipient_infos.len(),
             reason: None,
         };
         let candidates = match content_key_candidates(
-            &enveloped.recipient_infos,
+            &head.recipient_infos,
             &self.identity,
-            enveloped.encryption.cipher.key_len(),
+            cipher.key_len(),
             &self.policy,
         )? {
             RecipientSearch::Found(candidates) => candidates,
@@ -183,31 +218,142 @@ impl Decryptor {
                 return Ok(report);
             }
         };
-        let mut plaintext = None;
-        for candidate in candidates {
+        let encryption = head.encryption.clone();
+        if let Some(outer) = outer {
+            sink.write_all(outer)?;
+        }
+        let authentic = if let [candidate] = candidates.as_slice() {
+            // One key: the content streams through the cipher into the sink.
             report.recipient = Some(candidate.index + 1);
-            report.key_transport = Some(candidate.algorithm);
-            // CBC has no integrity: a wrong key passes the padding check about once in 256.
-            // The content of an S/MIME message is a MIME entity; anything else fails the
-            // same way.
-            if let Ok(p) = enveloped.decrypt_content(&candidate.key) {
-                if enveloped.authenticated || starts_like_entity(&p) {
-                    plaintext = Some(p);
+            report.key_transport = Some(candidate.algorithm.clone());
+            let mut pass = ContentPass::new(&encryption, &candidate.key);
+            let tail = reader.read_content(&mut |chunk| pass.update(chunk, sink))?;
+            pass.finish(&tail, sink)?
+        } else {
+            // Several keys to try: the ciphertext is spooled (bounded memory), each key is
+            // checked on it without releasing anything, and the right one decrypts it again
+            // into the sink.
+            let mut spool = Spool::new();
+            let tail = reader.read_content(&mut |chunk| Ok(spool.write_all(chunk)?))?;
+            let mut authentic = false;
+            for candidate in &candidates {
+                report.recipient = Some(candidate.index + 1);
+                report.key_transport = Some(candidate.algorithm.clone());
+                let mut pass = ContentPass::new(&encryption, &candidate.key);
+                let mut nowhere = std::io::sink();
+                spool.replay(&mut |chunk| pass.update(chunk, &mut nowhere))?;
+                if pass.finish(&tail, &mut nowhere)? {
+                    let mut pass = ContentPass::new(&encryption, &candidate.key);
+                    spool.replay(&mut |chunk| pass.update(chunk, sink))?;
+                    authentic = pass.finish(&tail, sink)?;
                     break;
                 }
             }
-        }
-        let Some(plaintext) = plaintext else {
+            authentic
+        };
+        if !authentic {
             report.reason = Some(DECRYPTION_FAILED.into());
             return Ok(report);
-        };
-        if let Some(outer) = outer {
-            output.write_all(&outer)?;
         }
-        output.write_all(&plaintext)?;
-        output.flush()?;
         report.status = DecryptStatus::Decrypted;
         Ok(report)
+    }
+}
+
+/// One pass of the encrypted content through the cipher with one candidate key. The
+/// plaintext goes to a writer that must hold it until [`ContentPass::finish`] says it is
+/// authentic.
+struct ContentPass {
+    decryptor: Option<ContentDecryptor>,
+    authenticated: bool,
+    /// The first plaintext bytes, for the CBC entity check.
+    start: Vec<u8>,
+    plaintext: Vec<u8>,
+}
+
+impl ContentPass {
+    fn new(encryption: &ContentEncryption, key: &[u8]) -> Self {
+        ContentPass {
+            decryptor: ContentDecryptor::new(encryption, key).ok(),
+            authenticated: encryption.cipher.is_aead(),
+            start: Vec::with_capacity(ENTITY_CHECK_LEN),
+            plaintext: Vec::with_capacity(CHUNK + 64),
+        }
+    }
+
+    fn keep_start(&mut self) {
+        let want = ENTITY_CHECK_LEN - self.start.len();
+        let take = want.min(self.plaintext.len());
+        self.start.extend_from_slice(&self.plaintext[..take]);
+    }
+
+    fn update(&mut self, chunk: &[u8], out: &mut dyn Write) -> Result<()> {
+        let Some(decryptor) = self.decryptor.as_mut() else {
+            return Ok(());
+        };
+        self.plaintext.clear();
+        if decryptor.update(chunk, &mut self.plaintext).is_err() {
+            self.decryptor = None;
+            return Ok(());
+        }
+        self.keep_start();
+        out.write_all(&self.plaintext)?;
+        Ok(())
+    }
+
+    /// Check the tag (with the authAttrs as additional data) or the CBC padding, write the
+    /// last plaintext, and say whether the content is authentic.
+    fn finish(mut self, tail: &EnvelopedTail, out: &mut dyn Write) -> Result<bool> {
+        let Some(decryptor) = self.decryptor.take() else {
+            return Ok(false);
+        };
+        self.plaintext.clear();
+        let checked = decryptor.finish(
+            &mut self.plaintext,
+            tail.auth_attributes.as_deref().unwrap_or(&[]),
+            tail.mac.as_deref(),
+        );
+        if checked.is_err() {
+            return Ok(false);
+        }
+        self.keep_start();
+        // CBC has no integrity: a wrong key passes the padding check about once in 256.
+        // The content of an S/MIME message is a MIME entity; anything else fails the same way.
+        if !self.authenticated && !starts_like_entity(&self.start) {
+            return Ok(false);
+        }
+        out.write_all(&self.plaintext)?;
+        Ok(true)
+    }
+}
+
+/// Check that a MIME message is an encrypted S/MIME message (RFC 8551 3.3).
+fn check_encrypted_type(header: &HeaderBlock) -> Result<()> {
+    let content_type = header.entity.content_type()?;
+    let mime_type = content_type.mime_type.to_ascii_lowercase();
+    let name = content_type
+        .param("name")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if !(mime_type == "application/pkcs7-mime"
+        || mime_type == "application/x-pkcs7-mime"
+        || (mime_type == "application/octet-stream" && name.ends_with(".p7m")))
+    {
+        return Err(Error::mime(
+            "message",
+            format!("the message is {mime_type}, not an encrypted S/MIME message (application/pkcs7-mime)"),
+        ));
+    }
+    match content_type
+        .param("smime-type")
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("enveloped-data") | Some("authenveloped-data") => Ok(()),
+        Some(other) => Err(Error::mime(
+            "message",
+            format!("the message is S/MIME {other}, not enveloped-data or authEnveloped-data"),
+        )),
     }
 }
 

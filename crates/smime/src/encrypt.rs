@@ -1,20 +1,23 @@
 //! Encrypting whole messages (RFC 8551 3.3): application/pkcs7-mime with
 //! smime-type=enveloped-data (AES-CBC, EnvelopedData) or smime-type=authEnveloped-data
-//! (AES-GCM, AuthEnvelopedData, RFC 8551 3.3 and 3.4 of RFC 5083).
+//! (AES-GCM or ChaCha20-Poly1305, AuthEnvelopedData, RFC 8551 3.3 and RFC 5083).
 //!
 //! The outer headers (From, To, Subject, ...) stay on the outer message; the Content-*
 //! headers and the body form the protected entity, in canonical form (CRLF line ends;
-//! a body declared binary is left as it is). The message is encrypted in memory.
+//! a body declared binary is left as it is). The message is encrypted as it streams by.
 
-use std::io::{BufReader, Read, Write};
+use std::io::{BufReader, BufWriter, Read, Write};
 use std::time::SystemTime;
 
 use crate::cms::enveloped_builder::{EnvelopedDataBuilder, RecipientSpec};
 use crate::crypto::cipher::ContentCipher;
 use crate::message::{read_header_block, HeaderBlock};
-use crate::mime::{self, TransferEncoding};
+use crate::mime::{CrlfWriter, TransferEncoding};
 use crate::stream::Base64Writer;
 use crate::Result;
+
+/// Buffer size for streaming.
+const CHUNK: usize = 64 * 1024;
 
 /// Options for [`Encryptor`].
 #[derive(Debug, Clone)]
@@ -50,20 +53,18 @@ impl Encryptor {
         })
     }
 
-    /// Encrypt the message read from `input` and write the encrypted message to `output`.
+    /// Encrypt the message read from `input` and write the encrypted message to `output`,
+    /// streaming in bounded memory: the entity is converted to CRLF, encrypted, chunked
+    /// into a BER encryptedContent and base64-encoded as it is read.
     pub fn encrypt<R: Read, W: Write>(&self, input: R, output: W) -> Result<()> {
-        let mut reader = BufReader::new(input);
+        let mut reader = BufReader::with_capacity(CHUNK, input);
         let header = read_header_block(&mut reader, "message")?;
-        let mut body = Vec::new();
-        reader.read_to_end(&mut body)?;
-        let entity = protected_entity(&header, &body);
-        let cms = self.builder.build(entity)?;
         let smime_type = if self.builder.cipher().is_aead() {
             "authEnveloped-data"
         } else {
             "enveloped-data"
         };
-        let mut out = std::io::BufWriter::new(output);
+        let mut out = BufWriter::with_capacity(CHUNK, output);
         for h in header.outer_headers() {
             if !h.name.eq_ignore_ascii_case("MIME-Version") {
                 out.write_all(&header.field_bytes(h))?;
@@ -73,9 +74,17 @@ impl Encryptor {
             out,
             "MIME-Version: 1.0\r\nContent-Type: application/pkcs7-mime; smime-type={smime_type}; name=\"smime.p7m\"\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n"
         )?;
-        let mut b64 = Base64Writer::new(&mut out);
-        b64.write_all(&cms)?;
-        b64.finish()?;
+        let b64 = Base64Writer::new(&mut out);
+        let mut cms = self.builder.writer(b64)?;
+        cms.write_all(&entity_header_block(&header))?;
+        if header.entity.transfer_encoding() == TransferEncoding::Binary {
+            std::io::copy(&mut reader, &mut cms)?;
+        } else {
+            let mut crlf = CrlfWriter::new(&mut cms);
+            std::io::copy(&mut reader, &mut crlf)?;
+            crlf.into_inner()?;
+        }
+        cms.finish()?.finish()?;
         out.flush()?;
         Ok(())
     }
@@ -88,10 +97,11 @@ impl Encryptor {
     }
 }
 
-/// The entity to encrypt: the Content-* headers (text/plain when there is no Content-Type)
-/// and the body, with CRLF line ends unless the body is declared binary.
-fn protected_entity(header: &HeaderBlock, body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len() + body.len() / 32 + 512);
+/// The header block of the entity to encrypt: the Content-* headers (text/plain when there
+/// is no Content-Type) and the empty line. Its body follows with CRLF line ends unless it
+/// is declared binary.
+fn entity_header_block(header: &HeaderBlock) -> Vec<u8> {
+    let mut out = Vec::new();
     let content = header.content_headers();
     if !content
         .iter()
@@ -103,10 +113,5 @@ fn protected_entity(header: &HeaderBlock, body: &[u8]) -> Vec<u8> {
         out.extend(header.field_bytes(h));
     }
     out.extend_from_slice(b"\r\n");
-    if header.entity.transfer_encoding() == TransferEncoding::Binary {
-        out.extend_from_slice(body);
-    } else {
-        out.extend(mime::to_crlf(body));
-    }
     out
 }

@@ -1,8 +1,9 @@
 //! Streaming building blocks: base64 in 76-character lines (RFC 2045 6.8) as an
-//! [`std::io::Write`] filter and as an [`std::io::Read`] filter, and a set of digests fed
-//! as a writer. They keep memory bounded by a buffer, whatever the message size.
+//! [`std::io::Write`] filter and as an [`std::io::Read`] filter, a set of digests fed
+//! as a writer, and [`PlaintextSink`]s that hold decrypted bytes back until they are
+//! authenticated. They keep memory bounded by a buffer, whatever the message size.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -237,6 +238,130 @@ impl Write for DigestSet {
     }
 }
 
+/// Where decrypted content goes: written as it is decrypted, but made visible only by
+/// [`PlaintextSink::commit`], which decryption calls once the tag (or the CBC padding) is
+/// checked; on any failure [`PlaintextSink::discard`] is called instead. No plaintext of a
+/// message that fails authentication is ever released (GCM/ChaCha20-Poly1305 tags are at
+/// the end of the message).
+pub trait PlaintextSink: Write {
+    /// Release everything written.
+    fn commit(&mut self) -> io::Result<()>;
+    /// Throw everything written away.
+    fn discard(&mut self);
+}
+
+/// How much a [`Spool`] holds in memory before it moves to a temporary file.
+pub const SPOOL_MEMORY_LIMIT: usize = 4 * 1024 * 1024;
+
+/// Bytes kept for reading back: in memory up to [`SPOOL_MEMORY_LIMIT`], then in an unnamed
+/// temporary file (deleted by the system when closed). Memory stays bounded.
+#[derive(Default)]
+pub struct Spool {
+    memory: Vec<u8>,
+    file: Option<std::fs::File>,
+}
+
+impl Spool {
+    /// An empty spool.
+    pub fn new() -> Self {
+        Spool::default()
+    }
+
+    /// Pass everything written so far to `sink`, in pieces, from the start.
+    pub fn replay(
+        &mut self,
+        sink: &mut dyn FnMut(&[u8]) -> crate::Result<()>,
+    ) -> crate::Result<()> {
+        sink(&self.memory)?;
+        if let Some(file) = &mut self.file {
+            file.seek(io::SeekFrom::Start(0))?;
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                let n = file.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                sink(&buf[..n])?;
+            }
+            file.seek(io::SeekFrom::End(0))?;
+        }
+        Ok(())
+    }
+
+    /// Forget everything written.
+    pub fn clear(&mut self) {
+        self.memory = Vec::new();
+        self.file = None;
+    }
+}
+
+impl Write for Spool {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.file.is_none() && self.memory.len() + buf.len() > SPOOL_MEMORY_LIMIT {
+            let mut file = tempfile::tempfile()?;
+            file.write_all(&self.memory)?;
+            self.memory = Vec::new();
+            self.file = Some(file);
+        }
+        match &mut self.file {
+            Some(file) => file.write_all(buf)?,
+            None => self.memory.extend_from_slice(buf),
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A [`PlaintextSink`] in front of any writer: bytes are held in a [`Spool`] and copied to
+/// the writer only on commit.
+pub struct SpooledSink<W: Write> {
+    target: W,
+    spool: Spool,
+}
+
+impl<W: Write> SpooledSink<W> {
+    /// Hold bytes for `target`.
+    pub fn new(target: W) -> Self {
+        SpooledSink {
+            target,
+            spool: Spool::new(),
+        }
+    }
+
+    /// The writer behind the sink.
+    pub fn into_inner(self) -> W {
+        self.target
+    }
+}
+
+impl<W: Write> Write for SpooledSink<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.spool.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<W: Write> PlaintextSink for SpooledSink<W> {
+    fn commit(&mut self) -> io::Result<()> {
+        let target = &mut self.target;
+        self.spool
+            .replay(&mut |piece| Ok(target.write_all(piece)?))
+            .map_err(io::Error::other)?;
+        self.spool.clear();
+        self.target.flush()
+    }
+
+    fn discard(&mut self) {
+        self.spool.clear();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,5 +403,29 @@ mod tests {
         assert!(Base64Reader::new(&b"QUJDR"[..])
             .read_to_end(&mut out)
             .is_err());
+    }
+
+    #[test]
+    fn spooled_sink_releases_only_on_commit_and_spills_to_a_file() {
+        let data: Vec<u8> = (0..SPOOL_MEMORY_LIMIT + 1000).map(|i| i as u8).collect();
+        let mut out = Vec::new();
+        let mut sink = SpooledSink::new(&mut out);
+        for piece in data.chunks(100_000) {
+            sink.write_all(piece).unwrap();
+        }
+        assert!(
+            sink.spool.file.is_some(),
+            "past the memory limit the sink spills to a file"
+        );
+        sink.commit().unwrap();
+        drop(sink);
+        assert_eq!(out, data);
+
+        let mut out = Vec::new();
+        let mut sink = SpooledSink::new(&mut out);
+        sink.write_all(b"secret").unwrap();
+        sink.discard();
+        drop(sink);
+        assert!(out.is_empty());
     }
 }

@@ -14,22 +14,28 @@ pub fn run(args: &DecryptArgs) -> Result<bool> {
     let certificate = load::certificate(&args.cert)?;
     let key =
         DecryptingKey::from_pem_or_der(&read_file(&args.key)?, &args.key.display().to_string())?;
-    let decryptor = Decryptor::new(certificate, key, CryptoPolicy::strict());
+    let policy = if args.allow_legacy {
+        CryptoPolicy::strict().allow_legacy()
+    } else {
+        CryptoPolicy::strict()
+    };
+    let decryptor = Decryptor::new(certificate, key, policy);
     let input = open_input(args.io.input.as_deref())?;
-    let mut output = Output::create(args.io.output.as_deref())?;
-    let report = decryptor.decrypt(input, &mut output)?;
+    // The plaintext goes to a temporary file (also for standard output) that is renamed
+    // or copied into place only once it is authenticated; on failure it is deleted.
+    let mut output = Output::create_held(args.io.output.as_deref())?;
+    let report = decryptor.decrypt_to_sink(input, &mut output)?;
     if args.json {
         eprintln!("{}", serde_json::to_string_pretty(&report)?);
     }
     if report.status != DecryptStatus::Decrypted {
-        // The temporary output file is dropped (deleted): nothing half-decrypted remains.
+        // The sink was discarded (the temporary file deleted): nothing half-decrypted remains.
         eprintln!(
             "smime: {}",
             report.reason.as_deref().unwrap_or("decryption failed")
         );
         return Ok(false);
     }
-    output.commit()?;
     if !args.json {
         eprintln!(
             "smime: decrypted {} ({}, {}), key transport {}{}",

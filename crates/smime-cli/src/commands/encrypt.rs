@@ -25,6 +25,7 @@ pub fn run(args: &EncryptArgs) -> Result<()> {
         }
         CipherArg::Aes128Gcm => ContentCipher::Aes128Gcm,
         CipherArg::Aes256Gcm => ContentCipher::Aes256Gcm,
+        CipherArg::ChaCha20Poly1305 => ContentCipher::ChaCha20Poly1305,
         CipherArg::Aes128Cbc => ContentCipher::Aes128Cbc,
         CipherArg::Aes256Cbc => ContentCipher::Aes256Cbc,
     };

@@ -1,34 +1,53 @@
-//! Reading EnvelopedData (RFC 5652 6) and AuthEnvelopedData (RFC 5083), in BER or DER, and
-//! decrypting their content once a content-encryption key is known.
+//! Reading EnvelopedData (RFC 5652 6) and AuthEnvelopedData (RFC 5083), in BER or DER,
+//! as a stream: [`EnvelopedReader`] reads everything up to the encrypted content into
+//! memory (the RecipientInfos come first and are small), then passes the encryptedContent
+//! on in pieces and reads what follows it (authAttrs and the mac of AuthEnvelopedData).
+//! Memory stays bounded whatever the size of the content.
+
+use std::io::Read;
 
 use const_oid::ObjectIdentifier;
-use zeroize::Zeroizing;
 
 use super::oids;
 use super::recipient_info::parse_recipient_infos;
 pub use super::recipient_info::{KeyTransRecipientInfo, RecipientIdentifier, RecipientInfo};
-use super::signed_data::read_content_info;
-use crate::ber::{Class, Element, Tag};
-use crate::crypto::cipher::{self, ContentCipher, ContentDecryptionFailed, GCM_TAG_LEN};
+use crate::ber::{Class, Element, Header, StreamReader, Tag};
+pub use crate::crypto::cipher::ContentEncryption;
+use crate::crypto::cipher::{ContentCipher, AES_BLOCK_LEN};
 use crate::{Error, Result};
 
-/// des-ede3-cbc (RFC 3370 5.1).
-const DES_EDE3_CBC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.3.7");
-/// rc2-cbc (RFC 3370 5.2).
-const RC2_CBC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.3.2");
-/// desCBC (single DES).
-const DES_CBC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.7");
+/// The largest recipientInfos (or originatorInfo) read into memory.
+pub const MAX_RECIPIENT_INFOS_BYTES: usize = 1024 * 1024;
+/// The largest authAttrs, unauthAttrs or unprotectedAttrs read into memory.
+const MAX_ATTRIBUTES_BYTES: usize = 256 * 1024;
 
-/// The content-encryption algorithm and its parameters.
+/// Everything of an EnvelopedData or AuthEnvelopedData that comes before the content.
 #[derive(Debug, Clone)]
-pub struct ContentEncryption {
-    /// The cipher.
-    pub cipher: ContentCipher,
-    /// The CBC IV or the GCM nonce.
-    pub iv: Vec<u8>,
+pub struct EnvelopedHead {
+    /// Whether this is an AuthEnvelopedData (RFC 5083).
+    pub authenticated: bool,
+    /// version.
+    pub version: i64,
+    /// originatorInfo (its whole encoding), if present.
+    pub originator_info: Option<Vec<u8>>,
+    /// recipientInfos.
+    pub recipient_infos: Vec<RecipientInfo>,
+    /// The type of the encrypted content (id-data for S/MIME).
+    pub content_type: ObjectIdentifier,
+    /// contentEncryptionAlgorithm.
+    pub encryption: ContentEncryption,
 }
 
-/// A parsed EnvelopedData or AuthEnvelopedData.
+/// What follows the encrypted content.
+#[derive(Debug, Clone, Default)]
+pub struct EnvelopedTail {
+    /// authAttrs as the DER SET OF that the tag covers (RFC 5083 2.2), if present.
+    pub auth_attributes: Option<Vec<u8>>,
+    /// mac (the AEAD tag), AuthEnvelopedData only.
+    pub mac: Option<Vec<u8>>,
+}
+
+/// A whole EnvelopedData or AuthEnvelopedData in memory (tests, fuzzing, small messages).
 #[derive(Debug, Clone)]
 pub struct EnvelopedData {
     /// Whether this is an AuthEnvelopedData (RFC 5083).
@@ -43,126 +62,292 @@ pub struct EnvelopedData {
     pub encryption: ContentEncryption,
     /// encryptedContent, chunks joined.
     pub encrypted_content: Vec<u8>,
-    /// authAttrs as the DER SET OF that the GCM tag covers (RFC 5083 2.2), if present.
+    /// authAttrs as the DER SET OF that the tag covers (RFC 5083 2.2), if present.
     pub auth_attributes: Option<Vec<u8>>,
-    /// mac (the GCM tag), AuthEnvelopedData only.
+    /// mac (the AEAD tag), AuthEnvelopedData only.
     pub mac: Option<Vec<u8>>,
 }
 
-/// Parse a whole ContentInfo holding EnvelopedData or AuthEnvelopedData.
+/// Parse a whole ContentInfo holding EnvelopedData or AuthEnvelopedData in memory.
 pub fn parse_enveloped_content_info(buf: &[u8]) -> Result<EnvelopedData> {
-    let (content_type, content) = read_content_info(buf)?;
-    let authenticated = match content_type {
-        oids::ENVELOPED_DATA => false,
-        oids::AUTH_ENVELOPED_DATA => true,
-        other => {
-            return Err(Error::Unexpected(format!(
-                "the CMS content is {}, not envelopedData or authEnvelopedData",
-                oids::content_type_name(&other)
-            )))
-        }
-    };
-    let content = content.ok_or_else(|| Error::asn1("CMS ContentInfo", 0, "no content"))?;
-    parse_enveloped_data(buf, &content, authenticated)
-}
-
-fn parse_enveloped_data(
-    buf: &[u8],
-    element: &Element,
-    authenticated: bool,
-) -> Result<EnvelopedData> {
-    let what = if authenticated {
-        "AuthEnvelopedData"
-    } else {
-        "EnvelopedData"
-    };
-    element.expect(Tag::SEQUENCE, what)?;
-    let parts = element.children(buf, what)?;
-    let mut it = parts.iter().peekable();
-    let missing =
-        |field: &str| Error::asn1(what, element.range.start, format!("{field} is missing"));
-    let version = it
-        .next()
-        .ok_or_else(|| missing("version"))?
-        .small_integer(buf, what)?;
-    if it.peek().is_some_and(|e| e.tag == Tag::context(0, true)) {
-        it.next(); // originatorInfo: certificates for key agreement, not needed for ktri
-    }
-    let set = it.next().ok_or_else(|| missing("recipientInfos"))?;
-    let recipient_infos = parse_recipient_infos(buf, set)?;
-    let eci = it.next().ok_or_else(|| missing("encryptedContentInfo"))?;
-    let (content_type, encryption, encrypted_content) = parse_encrypted_content_info(buf, eci)?;
-    if encryption.cipher.is_aead() != authenticated {
-        return Err(Error::Unexpected(format!(
-            "{what} with {}: {} belongs in {}",
-            encryption.cipher.name(),
-            encryption.cipher.name(),
-            if encryption.cipher.is_aead() {
-                "AuthEnvelopedData (RFC 5083)"
-            } else {
-                "EnvelopedData (RFC 5652)"
-            }
-        )));
-    }
-    let mut auth_attributes = None;
-    let mut mac = None;
-    if authenticated {
-        if let Some(attrs) = it.peek().filter(|e| e.tag == Tag::context(1, true)) {
-            // The tag covers the DER of authAttrs with the SET OF tag (RFC 5083 2.2).
-            let mut der = attrs.to_der(buf, "authAttrs")?;
-            der[0] = 0x31;
-            auth_attributes = Some(der);
-            it.next();
-        }
-        let mac_element = it.next().ok_or_else(|| missing("mac"))?;
-        mac = Some(mac_element.octet_string(buf, "mac")?);
-        if it.peek().is_some_and(|e| e.tag == Tag::context(2, true)) {
-            it.next(); // unauthAttrs
-        }
-    } else if it.peek().is_some_and(|e| e.tag == Tag::context(1, true)) {
-        it.next(); // unprotectedAttrs
-    }
-    if let Some(extra) = it.next() {
-        return Err(Error::asn1(
-            what,
-            extra.range.start,
-            "unexpected field at the end",
-        ));
-    }
+    let mut reader = EnvelopedReader::new(buf)?;
+    let mut encrypted_content = Vec::new();
+    let tail = reader.read_content(&mut |chunk| {
+        encrypted_content.extend_from_slice(chunk);
+        Ok(())
+    })?;
+    let head = reader.head;
     Ok(EnvelopedData {
-        authenticated,
-        version,
-        recipient_infos,
-        content_type,
-        encryption,
+        authenticated: head.authenticated,
+        version: head.version,
+        recipient_infos: head.recipient_infos,
+        content_type: head.content_type,
+        encryption: head.encryption,
         encrypted_content,
-        auth_attributes,
-        mac,
+        auth_attributes: tail.auth_attributes,
+        mac: tail.mac,
     })
 }
 
-fn parse_encrypted_content_info(
-    buf: &[u8],
-    eci: &Element,
-) -> Result<(ObjectIdentifier, ContentEncryption, Vec<u8>)> {
-    const WHAT: &str = "EncryptedContentInfo";
-    eci.expect(Tag::SEQUENCE, WHAT)?;
-    let parts = eci.children(buf, WHAT)?;
-    let (content_type, alg) = match parts.as_slice() {
-        [ct, alg, ..] => (ct.oid(buf, WHAT)?, alg),
-        _ => return Err(Error::asn1(WHAT, eci.range.start, "missing fields")),
-    };
+/// Reads a ContentInfo holding EnvelopedData or AuthEnvelopedData from a stream.
+pub struct EnvelopedReader<R: Read> {
+    stream: StreamReader<R>,
+    head: EnvelopedHead,
+    /// Where the definite-length ContentInfo, [0], (Auth)EnvelopedData and
+    /// EncryptedContentInfo end (`None`: indefinite, ended by end-of-contents octets).
+    ends: [Option<usize>; 4],
+}
+
+const CONTENT_INFO: usize = 0;
+const EXPLICIT: usize = 1;
+const ENVELOPED: usize = 2;
+const ENCRYPTED_CONTENT_INFO: usize = 3;
+
+impl<R: Read> EnvelopedReader<R> {
+    /// Read the ContentInfo up to the encrypted content. Errors name the structure and
+    /// the byte offset in the CMS encoding.
+    pub fn new(reader: R) -> Result<Self> {
+        let mut stream = StreamReader::new(reader, "CMS ContentInfo");
+        let mut ends = [None; 4];
+        let outer = stream.expect_header(Tag::SEQUENCE)?;
+        ends[CONTENT_INFO] = end_of(&stream, &outer);
+        let oid_header = stream.expect_header(Tag::OID)?;
+        let content_type = read_oid(&mut stream, oid_header, "CMS ContentInfo")?;
+        let authenticated = match content_type {
+            oids::ENVELOPED_DATA => false,
+            oids::AUTH_ENVELOPED_DATA => true,
+            other => {
+                return Err(Error::Unexpected(format!(
+                    "the CMS content is {}, not envelopedData or authEnvelopedData",
+                    oids::content_type_name(&other)
+                )))
+            }
+        };
+        let what = if authenticated {
+            "AuthEnvelopedData"
+        } else {
+            "EnvelopedData"
+        };
+        let explicit = stream.expect_header(Tag::context(0, true))?;
+        ends[EXPLICIT] = end_of(&stream, &explicit);
+        let enveloped = stream.expect_header(Tag::SEQUENCE)?;
+        ends[ENVELOPED] = end_of(&stream, &enveloped);
+        let version_header = stream.expect_header(Tag::INTEGER)?;
+        let version_bytes = stream.read_element_after(version_header, 16)?;
+        let version =
+            Element::read_all(&version_bytes, what)?.small_integer(&version_bytes, what)?;
+        let mut next = next_in(&mut stream, ends[ENVELOPED], what)?;
+        let mut originator_info = None;
+        if let Some(h) = next.filter(|h| h.tag == Tag::context(0, true)) {
+            // originatorInfo: certificates and CRLs, for key agreement.
+            originator_info = Some(stream.read_element_after(h, MAX_RECIPIENT_INFOS_BYTES)?);
+            next = next_in(&mut stream, ends[ENVELOPED], what)?;
+        }
+        let at = stream.position();
+        let set = next
+            .filter(|h| h.tag == Tag::SET)
+            .ok_or_else(|| Error::asn1(what, at, "expected the SET of recipientInfos"))?;
+        let set_at = stream.position() - set.header_len;
+        let set_bytes = stream.read_element_after(set, MAX_RECIPIENT_INFOS_BYTES)?;
+        let recipient_infos = Element::read_all(&set_bytes, "recipientInfos")
+            .and_then(|element| parse_recipient_infos(&set_bytes, &element))
+            .map_err(|e| relocate(e, set_at))?;
+        let eci = stream.expect_header(Tag::SEQUENCE)?;
+        ends[ENCRYPTED_CONTENT_INFO] = end_of(&stream, &eci);
+        let ct_header = stream.expect_header(Tag::OID)?;
+        let content_type = read_oid(&mut stream, ct_header, "EncryptedContentInfo")?;
+        let alg_header = stream.expect_header(Tag::SEQUENCE)?;
+        let alg_at = stream.position() - alg_header.header_len;
+        let alg_bytes = stream.read_element_after(alg_header, 4096)?;
+        let encryption = parse_content_encryption(&alg_bytes).map_err(|e| relocate(e, alg_at))?;
+        if encryption.cipher.is_aead() != authenticated {
+            return Err(Error::Unexpected(format!(
+                "{what} with {}: {} belongs in {}",
+                encryption.cipher.name(),
+                encryption.cipher.name(),
+                if encryption.cipher.is_aead() {
+                    "AuthEnvelopedData (RFC 5083)"
+                } else {
+                    "EnvelopedData (RFC 5652)"
+                }
+            )));
+        }
+        Ok(EnvelopedReader {
+            stream,
+            head: EnvelopedHead {
+                authenticated,
+                version,
+                originator_info,
+                recipient_infos,
+                content_type,
+                encryption,
+            },
+            ends,
+        })
+    }
+
+    /// Everything before the content.
+    pub fn head(&self) -> &EnvelopedHead {
+        &self.head
+    }
+
+    /// Pass the encryptedContent octets to `sink` in pieces (chunks of a constructed
+    /// `[0] IMPLICIT OCTET STRING` joined, X.690 8.7.3), then read the rest of the structure.
+    pub fn read_content(
+        &mut self,
+        sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> Result<EnvelopedTail> {
+        const ECI: &str = "EncryptedContentInfo";
+        let what = if self.head.authenticated {
+            "AuthEnvelopedData"
+        } else {
+            "EnvelopedData"
+        };
+        let stream = &mut self.stream;
+        let at = stream.position();
+        match next_in(stream, self.ends[ENCRYPTED_CONTENT_INFO], ECI)? {
+            Some(h) if h.tag.class == Class::Context && h.tag.number == 0 => {
+                // [0] IMPLICIT OCTET STRING: read it as the OCTET STRING it stands for.
+                let as_octets = Header {
+                    tag: Tag {
+                        class: Class::Universal,
+                        number: 4,
+                        constructed: h.tag.constructed,
+                    },
+                    ..h
+                };
+                stream.copy_octet_string(as_octets, sink)?;
+            }
+            Some(_) => return Err(Error::asn1(ECI, at, "expected [0] encryptedContent")),
+            None => {
+                return Err(Error::Unexpected(
+                    "the encrypted content is detached (not in the message); this is not supported"
+                        .into(),
+                ))
+            }
+        }
+        close(stream, self.ends[ENCRYPTED_CONTENT_INFO], ECI)?;
+        let mut tail = EnvelopedTail::default();
+        let mut next = next_in(stream, self.ends[ENVELOPED], what)?;
+        if self.head.authenticated {
+            if let Some(h) = next.filter(|h| h.tag == Tag::context(1, true)) {
+                let bytes = stream.read_element_after(h, MAX_ATTRIBUTES_BYTES)?;
+                let element = Element::read_all(&bytes, "authAttrs")?;
+                // The tag covers the DER of authAttrs with the SET OF tag (RFC 5083 2.2).
+                let mut der = element.to_der(&bytes, "authAttrs")?;
+                der[0] = 0x31;
+                tail.auth_attributes = Some(der);
+                next = next_in(stream, self.ends[ENVELOPED], what)?;
+            }
+            let at = stream.position();
+            let mac = next
+                .filter(|h| h.tag.is_octet_string())
+                .ok_or_else(|| Error::asn1(what, at, "the mac is missing"))?;
+            let bytes = stream.read_element_after(mac, 1024)?;
+            tail.mac = Some(Element::read_all(&bytes, "mac")?.octet_string(&bytes, "mac")?);
+            next = next_in(stream, self.ends[ENVELOPED], what)?;
+            if let Some(h) = next.filter(|h| h.tag == Tag::context(2, true)) {
+                stream.read_element_after(h, MAX_ATTRIBUTES_BYTES)?; // unauthAttrs
+                next = next_in(stream, self.ends[ENVELOPED], what)?;
+            }
+        } else if let Some(h) = next.filter(|h| h.tag == Tag::context(1, true)) {
+            stream.read_element_after(h, MAX_ATTRIBUTES_BYTES)?; // unprotectedAttrs
+            next = next_in(stream, self.ends[ENVELOPED], what)?;
+        }
+        if next.is_some() {
+            return Err(Error::asn1(
+                what,
+                stream.position(),
+                "unexpected field at the end",
+            ));
+        }
+        close(stream, self.ends[EXPLICIT], "CMS ContentInfo")?;
+        close(stream, self.ends[CONTENT_INFO], "CMS ContentInfo")?;
+        Ok(tail)
+    }
+}
+
+/// Where a definite-length value whose header was just read ends.
+fn end_of<R: Read>(stream: &StreamReader<R>, header: &Header) -> Option<usize> {
+    header.length.map(|len| stream.position() + len)
+}
+
+/// The next header inside a value ending at `end` (definite) or at end-of-contents
+/// (`None`); `Ok(None)` at the value's end.
+fn next_in<R: Read>(
+    stream: &mut StreamReader<R>,
+    end: Option<usize>,
+    what: &str,
+) -> Result<Option<Header>> {
+    match end {
+        Some(end) if stream.position() == end => Ok(None),
+        Some(end) if stream.position() > end => Err(Error::asn1(
+            what,
+            stream.position(),
+            "a field runs past the end of its structure",
+        )),
+        Some(_) => match stream.next_header()? {
+            Some(h) => Ok(Some(h)),
+            None => Err(Error::asn1(
+                what,
+                stream.position(),
+                "end-of-contents inside a definite-length value",
+            )),
+        },
+        None => stream.next_header(),
+    }
+}
+
+/// Check that the value ending at `end` has ended (consuming its end-of-contents octets).
+fn close<R: Read>(stream: &mut StreamReader<R>, end: Option<usize>, what: &str) -> Result<()> {
+    let at = stream.position();
+    match next_in(stream, end, what)? {
+        None => Ok(()),
+        Some(_) => Err(Error::asn1(what, at, "unexpected field at the end")),
+    }
+}
+
+fn read_oid<R: Read>(
+    stream: &mut StreamReader<R>,
+    header: Header,
+    what: &str,
+) -> Result<ObjectIdentifier> {
+    let at = stream.position();
+    let bytes = stream.read_content(header.length.unwrap_or(0), 64)?;
+    ObjectIdentifier::from_bytes(&bytes)
+        .map_err(|e| Error::asn1(what, at, format!("bad OBJECT IDENTIFIER: {e}")))
+}
+
+/// An error from parsing a piece read into memory, with its offset moved to where the
+/// piece starts in the whole encoding.
+fn relocate(error: Error, base: usize) -> Error {
+    match error {
+        Error::Asn1 {
+            what,
+            offset,
+            reason,
+        } => Error::asn1(what, base + offset, reason),
+        other => other,
+    }
+}
+
+/// Parse a contentEncryptionAlgorithm (its whole AlgorithmIdentifier encoding) with the
+/// parameters each cipher takes: a CBC IV (RFC 3565 4.1, RFC 3370 5.1), GCMParameters
+/// (RFC 5084 3.2), a ChaCha20-Poly1305 nonce (RFC 8103 3) or RC2CBCParameter (RFC 3370 5.2).
+pub fn parse_content_encryption(alg_bytes: &[u8]) -> Result<ContentEncryption> {
+    const WHAT: &str = "contentEncryptionAlgorithm";
+    let alg = Element::read_all(alg_bytes, WHAT)?;
     alg.expect(Tag::SEQUENCE, WHAT)?;
-    let alg_parts = alg.children(buf, WHAT)?;
-    let oid = alg_parts
+    let parts = alg.children(alg_bytes, WHAT)?;
+    let oid = parts
         .first()
-        .ok_or_else(|| Error::asn1(WHAT, alg.range.start, "empty AlgorithmIdentifier"))?
-        .oid(buf, WHAT)?;
+        .ok_or_else(|| Error::asn1(WHAT, 0, "empty AlgorithmIdentifier"))?
+        .oid(alg_bytes, WHAT)?;
     let Some(cipher) = ContentCipher::from_oid(&oid) else {
         return Err(match oid {
-            DES_EDE3_CBC | RC2_CBC | DES_CBC => Error::Refused {
-                what: format!("content encryption {}", legacy_name(&oid)),
-                reason: "legacy algorithm, not supported yet".into(),
+            oids::DES_CBC => Error::Refused {
+                what: "content encryption DES (desCBC)".into(),
+                reason: "single DES is broken and never accepted".into(),
             },
             _ => Error::UnsupportedAlgorithm {
                 oid: oids::cipher_name(&oid),
@@ -170,100 +355,98 @@ fn parse_encrypted_content_info(
             },
         });
     };
-    let params = alg_parts
+    let params = parts
         .get(1)
-        .ok_or_else(|| Error::asn1(WHAT, alg.range.start, "the cipher has no parameters"))?;
-    let iv = if cipher.is_aead() {
-        // GCMParameters ::= SEQUENCE { aes-nonce OCTET STRING, aes-ICVlen INTEGER DEFAULT 12 }
-        params.expect(Tag::SEQUENCE, "GCMParameters")?;
-        let fields = params.children(buf, "GCMParameters")?;
-        let nonce = fields
-            .first()
-            .ok_or_else(|| Error::asn1("GCMParameters", params.range.start, "no nonce"))?
-            .octet_string(buf, "GCMParameters")?;
-        let tag_len = match fields.get(1) {
-            Some(l) => l.small_integer(buf, "GCMParameters")?,
-            None => 12,
-        };
-        if tag_len != GCM_TAG_LEN as i64 || nonce.len() != cipher::GCM_NONCE_LEN {
-            return Err(Error::UnsupportedAlgorithm {
-                oid: format!(
-                    "{} with a {}-byte nonce and a {tag_len}-byte tag (only 12 and 16 are supported)",
-                    cipher.name(),
-                    nonce.len()
+        .ok_or_else(|| Error::asn1(WHAT, 0, "the cipher has no parameters"))?;
+    let mut encryption = ContentEncryption {
+        cipher,
+        iv: Vec::new(),
+        tag_len: 0,
+        rc2_effective_bits: 0,
+    };
+    match cipher {
+        ContentCipher::Aes128Gcm | ContentCipher::Aes256Gcm => {
+            // GCMParameters ::= SEQUENCE { aes-nonce OCTET STRING, aes-ICVlen INTEGER DEFAULT 12 }
+            params.expect(Tag::SEQUENCE, "GCMParameters")?;
+            let fields = params.children(alg_bytes, "GCMParameters")?;
+            encryption.iv = fields
+                .first()
+                .ok_or_else(|| Error::asn1("GCMParameters", params.range.start, "no nonce"))?
+                .octet_string(alg_bytes, "GCMParameters")?;
+            let tag_len = match fields.get(1) {
+                Some(l) => l.small_integer(alg_bytes, "GCMParameters")?,
+                None => 12,
+            };
+            if !(12..=16).contains(&tag_len) || encryption.iv.len() != 12 {
+                return Err(Error::UnsupportedAlgorithm {
+                    oid: format!(
+                        "{} with a {}-byte nonce and a {tag_len}-byte tag (12-byte nonces and 12 to 16-byte tags are supported)",
+                        cipher.name(),
+                        encryption.iv.len()
+                    ),
+                    context: "content encryption",
+                });
+            }
+            encryption.tag_len = tag_len as usize;
+        }
+        ContentCipher::ChaCha20Poly1305 => {
+            encryption.iv = params.octet_string(alg_bytes, "ChaCha20-Poly1305 nonce")?;
+            encryption.tag_len = 16;
+            if encryption.iv.len() != 12 {
+                return Err(Error::asn1(
+                    WHAT,
+                    params.range.start,
+                    "the ChaCha20-Poly1305 nonce is not 12 bytes (RFC 8103 3)",
+                ));
+            }
+        }
+        ContentCipher::Aes128Cbc | ContentCipher::Aes256Cbc | ContentCipher::DesEde3Cbc => {
+            encryption.iv = params.octet_string(alg_bytes, "CBC parameters")?;
+            let block = if cipher == ContentCipher::DesEde3Cbc {
+                crate::crypto::cipher::LEGACY_BLOCK_LEN
+            } else {
+                AES_BLOCK_LEN
+            };
+            if encryption.iv.len() != block {
+                return Err(Error::asn1(
+                    WHAT,
+                    params.range.start,
+                    format!("the CBC IV is not {block} bytes"),
+                ));
+            }
+        }
+        ContentCipher::Rc2Cbc => {
+            // RC2CBCParameter ::= SEQUENCE { rc2ParameterVersion INTEGER OPTIONAL, iv OCTET STRING }
+            params.expect(Tag::SEQUENCE, "RC2CBCParameter")?;
+            let fields = params.children(alg_bytes, "RC2CBCParameter")?;
+            let (version, iv) = match fields.as_slice() {
+                [iv] => (None, iv),
+                [version, iv] => (
+                    Some(version.small_integer(alg_bytes, "RC2CBCParameter")?),
+                    iv,
                 ),
-                context: "content encryption",
-            });
-        }
-        nonce
-    } else {
-        let iv = params.octet_string(buf, "CBC parameters")?;
-        if iv.len() != cipher::AES_BLOCK_LEN {
-            return Err(Error::asn1(
-                WHAT,
-                params.range.start,
-                "the CBC IV is not 16 bytes",
-            ));
-        }
-        iv
-    };
-    let encrypted = match parts.get(2) {
-        Some(e) if e.tag.class == Class::Context && e.tag.number == 0 => {
-            e.implicit_octet_string(buf, WHAT)?
-        }
-        Some(e) => {
-            return Err(Error::asn1(
-                WHAT,
-                e.range.start,
-                "expected [0] encryptedContent",
-            ))
-        }
-        None => {
-            return Err(Error::Unexpected(
-                "the encrypted content is detached (not in the message); this is not supported"
-                    .into(),
-            ))
-        }
-    };
-    Ok((content_type, ContentEncryption { cipher, iv }, encrypted))
-}
-
-fn legacy_name(oid: &ObjectIdentifier) -> &'static str {
-    match *oid {
-        DES_EDE3_CBC => "3DES (des-ede3-cbc)",
-        RC2_CBC => "RC2 (rc2-cbc)",
-        _ => "DES (desCBC)",
-    }
-}
-
-impl EnvelopedData {
-    /// Decrypt the content with `content_key`. GCM: the tag is checked first and nothing is
-    /// returned unless it matches. CBC: the padding is checked first.
-    pub fn decrypt_content(
-        &self,
-        content_key: &[u8],
-    ) -> std::result::Result<Zeroizing<Vec<u8>>, ContentDecryptionFailed> {
-        let cipher = self.encryption.cipher;
-        if content_key.len() != cipher.key_len() {
-            return Err(ContentDecryptionFailed);
-        }
-        if cipher.is_aead() {
-            let tag = self.mac.as_deref().ok_or(ContentDecryptionFailed)?;
-            cipher::gcm_open(
-                cipher,
-                content_key,
-                &self.encryption.iv,
-                self.auth_attributes.as_deref().unwrap_or(&[]),
-                self.encrypted_content.clone(),
-                tag,
-            )
-        } else {
-            cipher::cbc_decrypt(
-                cipher,
-                content_key,
-                &self.encryption.iv,
-                self.encrypted_content.clone(),
-            )
+                _ => {
+                    return Err(Error::asn1(
+                        "RC2CBCParameter",
+                        params.range.start,
+                        "expected a version and an IV",
+                    ))
+                }
+            };
+            encryption.iv = iv.octet_string(alg_bytes, "RC2CBCParameter")?;
+            encryption.rc2_effective_bits = crate::crypto::cipher::rc2_effective_key_bits(version)
+                .ok_or_else(|| Error::UnsupportedAlgorithm {
+                    oid: format!("RC2 with parameter version {}", version.unwrap_or(0)),
+                    context: "content encryption",
+                })?;
+            if encryption.iv.len() != crate::crypto::cipher::LEGACY_BLOCK_LEN {
+                return Err(Error::asn1(
+                    "RC2CBCParameter",
+                    iv.range.start,
+                    "the RC2 IV is not 8 bytes",
+                ));
+            }
         }
     }
+    Ok(encryption)
 }

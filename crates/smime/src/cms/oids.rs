@@ -50,6 +50,12 @@ pub const AES128_GCM: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.6");
 pub const AES256_GCM: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.46");
 /// ChaCha20-Poly1305 (RFC 8103 3).
 pub const CHACHA20_POLY1305: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.3.18");
+/// des-ede3-cbc (RFC 3370 5.1), legacy: read only.
+pub const DES_EDE3_CBC: Oid = Oid::new_unwrap("1.2.840.113549.3.7");
+/// rc2-cbc (RFC 3370 5.2), legacy: read only.
+pub const RC2_CBC: Oid = Oid::new_unwrap("1.2.840.113549.3.2");
+/// desCBC (single DES), never accepted.
+pub const DES_CBC: Oid = Oid::new_unwrap("1.3.14.3.2.7");
 /// RSAES-OAEP (RFC 3560 2).
 pub const RSAES_OAEP: Oid = Oid::new_unwrap("1.2.840.113549.1.1.7");
 
@@ -95,6 +101,9 @@ pub fn cipher_name(oid: &Oid) -> String {
         AES128_GCM => "AES-128-GCM",
         AES256_GCM => "AES-256-GCM",
         CHACHA20_POLY1305 => "ChaCha20-Poly1305",
+        DES_EDE3_CBC => "3DES (des-ede3-cbc)",
+        RC2_CBC => "RC2 (rc2-cbc)",
+        DES_CBC => "DES (desCBC)",
         RSAES_OAEP => "RSAES-OAEP",
         _ => return oid.to_string(),
     };

@@ -1,30 +1,35 @@
-//! Content-encryption ciphers for EnvelopedData (AES-CBC, RFC 3565) and AuthEnvelopedData
-//! (AES-GCM, RFC 5084), over the backend.
+//! Content-encryption ciphers, streamed: AES-CBC (RFC 3565) for EnvelopedData, AES-GCM
+//! (RFC 5084) and ChaCha20-Poly1305 (RFC 8103) for AuthEnvelopedData, and for reading old
+//! mail only 3DES and RC2 (RFC 3370 5.1, 5.2).
 //!
-//! Decryption releases nothing before it is checked: a GCM tag is verified before any
-//! plaintext is returned, and CBC output is returned only after its padding is checked.
-//! Failures carry no detail ([`ContentDecryptionFailed`]): the caller turns every one of them
-//! into the same error as a failed key transport (RFC 3218).
+//! [`ContentEncryptor`] and [`ContentDecryptor`] take the content in pieces of any size.
+//! Decryption hands out plaintext before it is checked (a GCM or Poly1305 tag, or CBC
+//! padding): the caller must hold it back until [`ContentDecryptor::finish`] succeeds
+//! (see [`crate::stream::PlaintextSink`]). Failures carry no detail
+//! ([`ContentDecryptionFailed`]): the caller turns every one of them into the same error
+//! as a failed key transport (RFC 3218).
 
-use aws_lc_rs::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
 use aws_lc_rs::cipher::{
-    DecryptionContext, EncryptionContext, PaddedBlockDecryptingKey, PaddedBlockEncryptingKey,
+    DecryptionContext, EncryptionContext, StreamingDecryptingKey, StreamingEncryptingKey,
     UnboundCipherKey, AES_128, AES_256,
 };
 use aws_lc_rs::iv::FixedLength;
 use const_oid::ObjectIdentifier;
 use zeroize::Zeroizing;
 
+use super::chacha20_poly1305::{ChaCha20Poly1305Decryptor, ChaCha20Poly1305Encryptor};
+use super::gcm::{GcmDecryptor, GcmEncryptor};
+use super::legacy_cbc::LegacyCbcDecryptor;
+pub use super::legacy_cbc::{rc2_effective_key_bits, BLOCK_LEN as LEGACY_BLOCK_LEN};
 use crate::cms::oids;
 use crate::{Error, Result};
 
-/// Length of the GCM nonce written and accepted (RFC 5084 3.2 recommends 12 octets).
-pub const GCM_NONCE_LEN: usize = 12;
-/// Length of the GCM tag written and accepted (RFC 5084 3.2 allows 12-16; 16 is what
-/// OpenSSL and every client write).
-pub const GCM_TAG_LEN: usize = 16;
 /// The AES block (and CBC IV) length.
 pub const AES_BLOCK_LEN: usize = 16;
+/// The AEAD nonce length written (GCM and ChaCha20-Poly1305).
+pub const AEAD_NONCE_LEN: usize = 12;
+/// The AEAD tag length written.
+pub const AEAD_TAG_LEN: usize = 16;
 
 /// A content-encryption algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +42,12 @@ pub enum ContentCipher {
     Aes128Gcm,
     /// AES-256-GCM (RFC 5084), AuthEnvelopedData.
     Aes256Gcm,
+    /// ChaCha20-Poly1305 (RFC 8103), AuthEnvelopedData.
+    ChaCha20Poly1305,
+    /// Triple DES in CBC mode (RFC 3370 5.1): legacy, decryption only.
+    DesEde3Cbc,
+    /// RC2 in CBC mode (RFC 3370 5.2): legacy, decryption only.
+    Rc2Cbc,
 }
 
 /// A content decryption that failed: wrong key, changed ciphertext, bad padding or tag.
@@ -52,18 +63,25 @@ impl ContentCipher {
             ContentCipher::Aes256Cbc => oids::AES256_CBC,
             ContentCipher::Aes128Gcm => oids::AES128_GCM,
             ContentCipher::Aes256Gcm => oids::AES256_GCM,
+            ContentCipher::ChaCha20Poly1305 => oids::CHACHA20_POLY1305,
+            ContentCipher::DesEde3Cbc => oids::DES_EDE3_CBC,
+            ContentCipher::Rc2Cbc => oids::RC2_CBC,
         }
     }
 
-    /// The cipher for an object identifier, if it is one of the supported ones.
+    /// The cipher for an object identifier, if it is one this crate reads.
     pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
-        match *oid {
-            oids::AES128_CBC => Some(ContentCipher::Aes128Cbc),
-            oids::AES256_CBC => Some(ContentCipher::Aes256Cbc),
-            oids::AES128_GCM => Some(ContentCipher::Aes128Gcm),
-            oids::AES256_GCM => Some(ContentCipher::Aes256Gcm),
-            _ => None,
-        }
+        [
+            ContentCipher::Aes128Cbc,
+            ContentCipher::Aes256Cbc,
+            ContentCipher::Aes128Gcm,
+            ContentCipher::Aes256Gcm,
+            ContentCipher::ChaCha20Poly1305,
+            ContentCipher::DesEde3Cbc,
+            ContentCipher::Rc2Cbc,
+        ]
+        .into_iter()
+        .find(|c| c.oid() == *oid)
     }
 
     /// The name used in reports and on the command line.
@@ -73,34 +91,36 @@ impl ContentCipher {
             ContentCipher::Aes256Cbc => "AES-256-CBC",
             ContentCipher::Aes128Gcm => "AES-128-GCM",
             ContentCipher::Aes256Gcm => "AES-256-GCM",
+            ContentCipher::ChaCha20Poly1305 => "ChaCha20-Poly1305",
+            ContentCipher::DesEde3Cbc => "3DES (des-ede3-cbc)",
+            ContentCipher::Rc2Cbc => "RC2 (rc2-cbc)",
         }
     }
 
-    /// The key length in bytes.
+    /// The content-encryption key length in bytes. RC2 keys may have any length; 16 bytes
+    /// (128 bits) is what RFC 3370 5.2 writers use and what is asked of key transport.
     pub fn key_len(&self) -> usize {
         match self {
-            ContentCipher::Aes128Cbc | ContentCipher::Aes128Gcm => 16,
-            ContentCipher::Aes256Cbc | ContentCipher::Aes256Gcm => 32,
+            ContentCipher::Aes128Cbc | ContentCipher::Aes128Gcm | ContentCipher::Rc2Cbc => 16,
+            ContentCipher::Aes256Cbc
+            | ContentCipher::Aes256Gcm
+            | ContentCipher::ChaCha20Poly1305 => 32,
+            ContentCipher::DesEde3Cbc => super::legacy_cbc::DES_EDE3_KEY_LEN,
         }
     }
 
     /// Whether this is an AEAD cipher (AuthEnvelopedData) rather than CBC (EnvelopedData).
     pub fn is_aead(&self) -> bool {
-        matches!(self, ContentCipher::Aes128Gcm | ContentCipher::Aes256Gcm)
+        matches!(
+            self,
+            ContentCipher::Aes128Gcm | ContentCipher::Aes256Gcm | ContentCipher::ChaCha20Poly1305
+        )
     }
 
-    fn cbc_algorithm(&self) -> &'static aws_lc_rs::cipher::Algorithm {
-        match self {
-            ContentCipher::Aes128Cbc | ContentCipher::Aes128Gcm => &AES_128,
-            ContentCipher::Aes256Cbc | ContentCipher::Aes256Gcm => &AES_256,
-        }
-    }
-
-    fn aead_algorithm(&self) -> &'static aead::Algorithm {
-        match self {
-            ContentCipher::Aes128Cbc | ContentCipher::Aes128Gcm => &aead::AES_128_GCM,
-            ContentCipher::Aes256Cbc | ContentCipher::Aes256Gcm => &aead::AES_256_GCM,
-        }
+    /// Whether this is a legacy cipher, read only with `CryptoPolicy::allow_legacy` and
+    /// never written.
+    pub fn is_legacy(&self) -> bool {
+        matches!(self, ContentCipher::DesEde3Cbc | ContentCipher::Rc2Cbc)
     }
 
     /// A fresh random content-encryption key of the right length.
@@ -117,143 +137,323 @@ pub fn random_bytes(len: usize) -> Result<Zeroizing<Vec<u8>>> {
     Ok(out)
 }
 
-fn backend_error(what: &str) -> Error {
-    Error::Unexpected(format!("the cipher backend refused to {what}"))
-}
-
-/// Encrypt with AES-CBC and PKCS#7 padding under a fresh random IV; returns (IV, ciphertext).
-pub fn cbc_encrypt(
-    cipher: ContentCipher,
-    key: &[u8],
-    mut plaintext: Vec<u8>,
-) -> Result<([u8; AES_BLOCK_LEN], Vec<u8>)> {
-    let iv_bytes = random_bytes(AES_BLOCK_LEN)?;
-    let mut iv = [0u8; AES_BLOCK_LEN];
-    iv.copy_from_slice(&iv_bytes);
-    let unbound = UnboundCipherKey::new(cipher.cbc_algorithm(), key)
-        .map_err(|_| backend_error("take the content key"))?;
-    let encrypting =
-        PaddedBlockEncryptingKey::cbc_pkcs7(unbound).map_err(|_| backend_error("set up CBC"))?;
-    encrypting
-        .less_safe_encrypt(
-            &mut plaintext,
-            EncryptionContext::Iv128(FixedLength::from(iv)),
-        )
-        .map_err(|_| backend_error("encrypt"))?;
-    Ok((iv, plaintext))
-}
-
-/// Decrypt AES-CBC and check the PKCS#7 padding; the plaintext is returned only when the
-/// padding is right.
-pub fn cbc_decrypt(
-    cipher: ContentCipher,
-    key: &[u8],
-    iv: &[u8],
-    mut ciphertext: Vec<u8>,
-) -> std::result::Result<Zeroizing<Vec<u8>>, ContentDecryptionFailed> {
-    let iv: [u8; AES_BLOCK_LEN] = iv.try_into().map_err(|_| ContentDecryptionFailed)?;
-    if ciphertext.is_empty() || ciphertext.len() % AES_BLOCK_LEN != 0 {
-        return Err(ContentDecryptionFailed);
+fn aes_algorithm(key: &[u8]) -> Option<&'static aws_lc_rs::cipher::Algorithm> {
+    match key.len() {
+        16 => Some(&AES_128),
+        32 => Some(&AES_256),
+        _ => None,
     }
-    let unbound =
-        UnboundCipherKey::new(cipher.cbc_algorithm(), key).map_err(|_| ContentDecryptionFailed)?;
-    let decrypting =
-        PaddedBlockDecryptingKey::cbc_pkcs7(unbound).map_err(|_| ContentDecryptionFailed)?;
-    let len = decrypting
-        .decrypt(
-            &mut ciphertext,
-            DecryptionContext::Iv128(FixedLength::from(iv)),
-        )
-        .map_err(|_| ContentDecryptionFailed)?
-        .len();
-    ciphertext.truncate(len);
-    Ok(Zeroizing::new(ciphertext))
 }
 
-/// Encrypt with AES-GCM under a fresh random 12-byte nonce; returns (nonce, ciphertext, tag).
-pub fn gcm_seal(
-    cipher: ContentCipher,
-    key: &[u8],
-    aad: &[u8],
-    mut plaintext: Vec<u8>,
-) -> Result<([u8; GCM_NONCE_LEN], Vec<u8>, [u8; GCM_TAG_LEN])> {
-    let nonce_bytes = random_bytes(GCM_NONCE_LEN)?;
-    let mut nonce = [0u8; GCM_NONCE_LEN];
-    nonce.copy_from_slice(&nonce_bytes);
-    let unbound = UnboundKey::new(cipher.aead_algorithm(), key)
-        .map_err(|_| backend_error("take the content key"))?;
-    let key = LessSafeKey::new(unbound);
-    let tag = key
-        .seal_in_place_separate_tag(
-            Nonce::assume_unique_for_key(nonce),
-            Aad::from(aad),
-            &mut plaintext,
-        )
-        .map_err(|_| backend_error("encrypt"))?;
-    let mut tag_bytes = [0u8; GCM_TAG_LEN];
-    tag_bytes.copy_from_slice(tag.as_ref());
-    Ok((nonce, plaintext, tag_bytes))
+/// Run a backend streaming update, appending its output to `out`.
+fn append_with(
+    out: &mut Vec<u8>,
+    capacity: usize,
+    update: impl FnOnce(&mut [u8]) -> std::result::Result<usize, ()>,
+) -> std::result::Result<(), ()> {
+    let start = out.len();
+    out.resize(start + capacity, 0);
+    let written = update(&mut out[start..])?;
+    out.truncate(start + written);
+    Ok(())
 }
 
-/// Decrypt AES-GCM; the tag is checked before any plaintext is returned.
-pub fn gcm_open(
-    cipher: ContentCipher,
-    key: &[u8],
-    nonce: &[u8],
-    aad: &[u8],
-    ciphertext: Vec<u8>,
-    tag: &[u8],
-) -> std::result::Result<Zeroizing<Vec<u8>>, ContentDecryptionFailed> {
-    let nonce: [u8; GCM_NONCE_LEN] = nonce.try_into().map_err(|_| ContentDecryptionFailed)?;
-    if tag.len() != GCM_TAG_LEN {
-        return Err(ContentDecryptionFailed);
+enum Encrypting {
+    Cbc(StreamingEncryptingKey),
+    Gcm(GcmEncryptor),
+    ChaCha(Box<ChaCha20Poly1305Encryptor>),
+}
+
+/// Streaming content encryption under a fresh IV or nonce.
+pub struct ContentEncryptor {
+    mode: Encrypting,
+    iv: Vec<u8>,
+}
+
+impl ContentEncryptor {
+    /// Encrypt with `cipher` under `key` and a fresh random IV (CBC) or nonce (AEAD).
+    /// Legacy ciphers are refused: they are never written.
+    pub fn new(cipher: ContentCipher, key: &[u8]) -> Result<Self> {
+        let refused = || Error::Unexpected(format!("the cipher backend refused {}", cipher.name()));
+        if key.len() != cipher.key_len() {
+            return Err(refused());
+        }
+        let (mode, iv) = match cipher {
+            ContentCipher::Aes128Cbc | ContentCipher::Aes256Cbc => {
+                let iv = random_bytes(AES_BLOCK_LEN)?;
+                let iv_block: [u8; AES_BLOCK_LEN] = iv[..].try_into().map_err(|_| refused())?;
+                let unbound = UnboundCipherKey::new(aes_algorithm(key).ok_or_else(refused)?, key)
+                    .map_err(|_| refused())?;
+                let key = StreamingEncryptingKey::less_safe_cbc_pkcs7(
+                    unbound,
+                    EncryptionContext::Iv128(FixedLength::from(iv_block)),
+                )
+                .map_err(|_| refused())?;
+                (Encrypting::Cbc(key), iv.to_vec())
+            }
+            ContentCipher::Aes128Gcm | ContentCipher::Aes256Gcm => {
+                let nonce = random_nonce()?;
+                (
+                    Encrypting::Gcm(GcmEncryptor::new(key, &nonce)?),
+                    nonce.to_vec(),
+                )
+            }
+            ContentCipher::ChaCha20Poly1305 => {
+                let nonce = random_nonce()?;
+                (
+                    Encrypting::ChaCha(Box::new(ChaCha20Poly1305Encryptor::new(key, &nonce)?)),
+                    nonce.to_vec(),
+                )
+            }
+            ContentCipher::DesEde3Cbc | ContentCipher::Rc2Cbc => {
+                return Err(Error::Refused {
+                    what: format!("content encryption {}", cipher.name()),
+                    reason: "legacy ciphers are only ever read, never written".into(),
+                })
+            }
+        };
+        Ok(ContentEncryptor { mode, iv })
     }
-    let unbound =
-        UnboundKey::new(cipher.aead_algorithm(), key).map_err(|_| ContentDecryptionFailed)?;
-    let key = LessSafeKey::new(unbound);
-    let mut in_out = Zeroizing::new(ciphertext);
-    in_out.extend_from_slice(tag);
-    let len = key
-        .open_in_place(
-            Nonce::assume_unique_for_key(nonce),
-            Aad::from(aad),
-            &mut in_out,
-        )
-        .map_err(|_| ContentDecryptionFailed)?
-        .len();
-    in_out.truncate(len);
-    Ok(in_out)
+
+    /// The CBC IV or the AEAD nonce, for the algorithm parameters.
+    pub fn iv(&self) -> &[u8] {
+        &self.iv
+    }
+
+    /// Encrypt `input`, appending ciphertext to `out`.
+    pub fn update(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        match &mut self.mode {
+            Encrypting::Cbc(key) => append_with(out, input.len() + AES_BLOCK_LEN, |buf| {
+                key.update(input, buf)
+                    .map(|u| u.written().len())
+                    .map_err(|_| ())
+            })
+            .map_err(|()| Error::Unexpected("AES-CBC encryption failed".into())),
+            Encrypting::Gcm(gcm) => gcm.update(input, out),
+            Encrypting::ChaCha(chacha) => chacha.update(input, out),
+        }
+    }
+
+    /// Finish: the last CBC block (with its padding) goes to `out`; for an AEAD the tag
+    /// is returned.
+    pub fn finish(self, out: &mut Vec<u8>) -> Result<Option<[u8; AEAD_TAG_LEN]>> {
+        match self.mode {
+            Encrypting::Cbc(key) => {
+                append_with(out, AES_BLOCK_LEN, |buf| {
+                    key.finish(buf)
+                        .map(|(_, u)| u.written().len())
+                        .map_err(|_| ())
+                })
+                .map_err(|()| Error::Unexpected("AES-CBC encryption failed".into()))?;
+                Ok(None)
+            }
+            Encrypting::Gcm(gcm) => Ok(Some(gcm.finish(&[]))),
+            Encrypting::ChaCha(chacha) => Ok(Some(chacha.finish())),
+        }
+    }
+}
+
+fn random_nonce() -> Result<[u8; AEAD_NONCE_LEN]> {
+    let bytes = random_bytes(AEAD_NONCE_LEN)?;
+    let mut nonce = [0u8; AEAD_NONCE_LEN];
+    nonce.copy_from_slice(&bytes);
+    Ok(nonce)
+}
+
+/// The content-encryption algorithm of a received message with its parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentEncryption {
+    /// The cipher.
+    pub cipher: ContentCipher,
+    /// The CBC IV or the AEAD nonce.
+    pub iv: Vec<u8>,
+    /// The AEAD tag length (GCMParameters aes-ICVlen, RFC 5084 3.2); 0 for CBC.
+    pub tag_len: usize,
+    /// RC2's effective key bits (RFC 3370 5.2); 0 for the other ciphers.
+    pub rc2_effective_bits: usize,
+}
+
+enum Decrypting {
+    Cbc(StreamingDecryptingKey),
+    Gcm(GcmDecryptor),
+    ChaCha(Box<ChaCha20Poly1305Decryptor>),
+    Legacy(Box<LegacyCbcDecryptor>),
+}
+
+/// Streaming content decryption. What [`ContentDecryptor::update`] yields is not checked
+/// yet: release it only after [`ContentDecryptor::finish`] succeeds.
+pub struct ContentDecryptor {
+    mode: Decrypting,
+}
+
+impl ContentDecryptor {
+    /// Decrypt per `encryption` under `key`. A key of the wrong length (possible only
+    /// after a failed key transport) fails like a wrong key.
+    pub fn new(
+        encryption: &ContentEncryption,
+        key: &[u8],
+    ) -> std::result::Result<Self, ContentDecryptionFailed> {
+        let iv = &encryption.iv;
+        let mode = match encryption.cipher {
+            ContentCipher::Aes128Cbc | ContentCipher::Aes256Cbc => {
+                if key.len() != encryption.cipher.key_len() {
+                    return Err(ContentDecryptionFailed);
+                }
+                let iv: [u8; AES_BLOCK_LEN] =
+                    iv[..].try_into().map_err(|_| ContentDecryptionFailed)?;
+                let unbound =
+                    UnboundCipherKey::new(aes_algorithm(key).ok_or(ContentDecryptionFailed)?, key)
+                        .map_err(|_| ContentDecryptionFailed)?;
+                Decrypting::Cbc(
+                    StreamingDecryptingKey::cbc_pkcs7(
+                        unbound,
+                        DecryptionContext::Iv128(FixedLength::from(iv)),
+                    )
+                    .map_err(|_| ContentDecryptionFailed)?,
+                )
+            }
+            ContentCipher::Aes128Gcm | ContentCipher::Aes256Gcm => {
+                if key.len() != encryption.cipher.key_len() {
+                    return Err(ContentDecryptionFailed);
+                }
+                let nonce = iv[..].try_into().map_err(|_| ContentDecryptionFailed)?;
+                Decrypting::Gcm(GcmDecryptor::new(key, nonce)?)
+            }
+            ContentCipher::ChaCha20Poly1305 => {
+                let nonce = iv[..].try_into().map_err(|_| ContentDecryptionFailed)?;
+                Decrypting::ChaCha(Box::new(ChaCha20Poly1305Decryptor::new(key, nonce)?))
+            }
+            ContentCipher::DesEde3Cbc => {
+                Decrypting::Legacy(Box::new(LegacyCbcDecryptor::des_ede3(key, iv)?))
+            }
+            ContentCipher::Rc2Cbc => Decrypting::Legacy(Box::new(LegacyCbcDecryptor::rc2(
+                key,
+                encryption.rc2_effective_bits,
+                iv,
+            )?)),
+        };
+        Ok(ContentDecryptor { mode })
+    }
+
+    /// Decrypt `input`, appending not yet checked plaintext to `out`.
+    pub fn update(
+        &mut self,
+        input: &[u8],
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<(), ContentDecryptionFailed> {
+        match &mut self.mode {
+            Decrypting::Cbc(key) => append_with(out, input.len() + AES_BLOCK_LEN, |buf| {
+                key.update(input, buf)
+                    .map(|u| u.written().len())
+                    .map_err(|_| ())
+            })
+            .map_err(|()| ContentDecryptionFailed),
+            Decrypting::Gcm(gcm) => gcm.update(input, out),
+            Decrypting::ChaCha(chacha) => chacha.update(input, out),
+            Decrypting::Legacy(legacy) => {
+                legacy.update(input, out);
+                Ok(())
+            }
+        }
+    }
+
+    /// Finish: CBC checks the padding and appends the last block to `out`; an AEAD checks
+    /// `tag` over the ciphertext and the additional data `aad` (authAttrs, RFC 5083 2.2).
+    pub fn finish(
+        self,
+        out: &mut Vec<u8>,
+        aad: &[u8],
+        tag: Option<&[u8]>,
+    ) -> std::result::Result<(), ContentDecryptionFailed> {
+        match self.mode {
+            Decrypting::Cbc(key) => append_with(out, AES_BLOCK_LEN, |buf| {
+                key.finish(buf).map(|u| u.written().len()).map_err(|_| ())
+            })
+            .map_err(|()| ContentDecryptionFailed),
+            Decrypting::Gcm(gcm) => gcm.finish(aad, tag.ok_or(ContentDecryptionFailed)?),
+            Decrypting::ChaCha(chacha) => chacha.finish(aad, tag.ok_or(ContentDecryptionFailed)?),
+            Decrypting::Legacy(legacy) => legacy.finish(out),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn params(cipher: ContentCipher, enc: &ContentEncryptor) -> ContentEncryption {
+        ContentEncryption {
+            cipher,
+            iv: enc.iv().to_vec(),
+            tag_len: if cipher.is_aead() { AEAD_TAG_LEN } else { 0 },
+            rc2_effective_bits: 0,
+        }
+    }
+
+    fn round_trip(cipher: ContentCipher, plaintext: &[u8], chunk: usize) -> Vec<u8> {
+        let key = cipher.generate_key().unwrap();
+        let mut enc = ContentEncryptor::new(cipher, &key).unwrap();
+        let mut ct = Vec::new();
+        for piece in plaintext.chunks(chunk.max(1)) {
+            enc.update(piece, &mut ct).unwrap();
+        }
+        let p = params(cipher, &enc);
+        let tag = enc.finish(&mut ct).unwrap();
+        let mut dec = ContentDecryptor::new(&p, &key).unwrap();
+        let mut out = Vec::new();
+        for piece in ct.chunks(chunk.max(1)) {
+            dec.update(piece, &mut out).unwrap();
+        }
+        dec.finish(&mut out, &[], tag.as_ref().map(|t| &t[..]))
+            .unwrap();
+        out
+    }
+
     #[test]
-    fn cbc_round_trip_and_bad_padding_fails() {
-        for cipher in [ContentCipher::Aes128Cbc, ContentCipher::Aes256Cbc] {
-            let key = cipher.generate_key().unwrap();
-            let (iv, ct) = cbc_encrypt(cipher, &key, b"hello world".to_vec()).unwrap();
-            assert_eq!(ct.len(), 16);
-            let pt = cbc_decrypt(cipher, &key, &iv, ct.clone()).unwrap();
-            assert_eq!(&pt[..], b"hello world");
-            let mut bad_iv = iv;
-            bad_iv[15] ^= 0x80; // the last plaintext byte is the padding length
-            assert!(cbc_decrypt(cipher, &key, &bad_iv, ct).is_err());
+    fn every_written_cipher_round_trips_in_pieces() {
+        for cipher in [
+            ContentCipher::Aes128Cbc,
+            ContentCipher::Aes256Cbc,
+            ContentCipher::Aes128Gcm,
+            ContentCipher::Aes256Gcm,
+            ContentCipher::ChaCha20Poly1305,
+        ] {
+            for len in [0usize, 1, 15, 16, 17, 1000] {
+                let plaintext: Vec<u8> = (0..len).map(|i| i as u8).collect();
+                for chunk in [1, 16, 333] {
+                    assert_eq!(
+                        round_trip(cipher, &plaintext, chunk),
+                        plaintext,
+                        "{cipher:?} {len} {chunk}"
+                    );
+                }
+            }
         }
     }
 
     #[test]
-    fn gcm_round_trip_and_changed_tag_or_aad_fails() {
-        for cipher in [ContentCipher::Aes128Gcm, ContentCipher::Aes256Gcm] {
+    fn cbc_bad_padding_fails_at_finish() {
+        for cipher in [ContentCipher::Aes128Cbc, ContentCipher::Aes256Cbc] {
             let key = cipher.generate_key().unwrap();
-            let (nonce, ct, tag) = gcm_seal(cipher, &key, b"aad", b"secret".to_vec()).unwrap();
-            let pt = gcm_open(cipher, &key, &nonce, b"aad", ct.clone(), &tag).unwrap();
-            assert_eq!(&pt[..], b"secret");
-            assert!(gcm_open(cipher, &key, &nonce, b"other", ct.clone(), &tag).is_err());
-            let mut bad = tag;
-            bad[0] ^= 1;
-            assert!(gcm_open(cipher, &key, &nonce, b"aad", ct, &bad).is_err());
+            let mut enc = ContentEncryptor::new(cipher, &key).unwrap();
+            let mut ct = Vec::new();
+            enc.update(b"hello world", &mut ct).unwrap();
+            let mut p = params(cipher, &enc);
+            enc.finish(&mut ct).unwrap();
+            p.iv[15] ^= 0x80; // the last plaintext byte is the padding length
+            let mut dec = ContentDecryptor::new(&p, &key).unwrap();
+            let mut out = Vec::new();
+            dec.update(&ct, &mut out).unwrap();
+            assert!(dec.finish(&mut out, &[], None).is_err());
+        }
+    }
+
+    #[test]
+    fn legacy_ciphers_are_never_written() {
+        for cipher in [ContentCipher::DesEde3Cbc, ContentCipher::Rc2Cbc] {
+            let key = vec![1u8; cipher.key_len()];
+            let err = ContentEncryptor::new(cipher, &key).err().unwrap();
+            assert!(matches!(err, Error::Refused { .. }), "{err}");
         }
     }
 }

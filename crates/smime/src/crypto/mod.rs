@@ -5,10 +5,13 @@
 //! Ed25519 and the SHA-2 family with assembly.
 
 mod certificate;
+pub mod chacha20_poly1305;
 pub mod cipher;
 mod decrypting_key;
 mod digest;
+pub mod gcm;
 pub mod key_transport;
+mod legacy_cbc;
 mod pem;
 mod private_key;
 mod signature;
