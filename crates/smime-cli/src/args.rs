@@ -228,13 +228,38 @@ pub struct EncryptArgs {
 
 /// `smime decrypt`.
 #[derive(Args, Debug)]
+#[command(group(
+    clap::ArgGroup::new("identity")
+        .required(true)
+        .multiple(true)
+        .args(["key", "p12", "kek_file"])
+))]
 pub struct DecryptArgs {
-    /// The recipient certificate (finds the RecipientInfo).
-    #[arg(long, value_name = "CERT")]
-    pub cert: PathBuf,
-    /// The recipient's private key (PEM or DER; PKCS#8 or PKCS#1 RSA).
-    #[arg(long, value_name = "KEY")]
-    pub key: PathBuf,
+    /// The recipient certificate (finds the RecipientInfo that names it).
+    #[arg(long, value_name = "CERT", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// The recipient's private key (PEM or DER): RSA (PKCS#8 or PKCS#1), EC P-256/P-384
+    /// (PKCS#8 or SEC1) or X25519 (PKCS#8). Without --cert it is tried against every
+    /// RecipientInfo of its kind.
+    #[arg(long, value_name = "KEY", conflicts_with = "p12")]
+    pub key: Option<PathBuf>,
+    /// PKCS#12 file holding the recipient certificate and key.
+    #[arg(long, value_name = "FILE", conflicts_with = "cert")]
+    pub p12: Option<PathBuf>,
+    /// File whose first line is the PKCS#12 password (none: empty password).
+    #[arg(long, value_name = "FILE", requires = "p12")]
+    pub password_file: Option<PathBuf>,
+    /// When no RecipientInfo names the certificate, try the key against every
+    /// RecipientInfo of its kind.
+    #[arg(long)]
+    pub try_all_recipients: bool,
+    /// A previously distributed AES key-encryption key (KEKRecipientInfo, RFC 5652 6.2.3):
+    /// a file holding the 16 or 32 key bytes, raw or as hex.
+    #[arg(long, value_name = "FILE", requires = "kek_id", conflicts_with_all = ["key", "p12"])]
+    pub kek_file: Option<PathBuf>,
+    /// The key identifier (hex) of the --kek-file key, as the message names it.
+    #[arg(long, value_name = "HEX", requires = "kek_file")]
+    pub kek_id: Option<String>,
     /// Accept legacy content ciphers for reading old mail: 3DES and RC2.
     #[arg(long)]
     pub allow_legacy: bool,

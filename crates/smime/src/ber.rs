@@ -54,7 +54,8 @@ impl Tag {
     /// UNIVERSAL 17, SET.
     pub const SET: Tag = Tag::universal(17, true);
 
-    const fn universal(number: u32, constructed: bool) -> Tag {
+    /// A universal tag.
+    pub const fn universal(number: u32, constructed: bool) -> Tag {
         Tag {
             class: Class::Universal,
             constructed,

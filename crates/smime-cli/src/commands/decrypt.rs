@@ -1,9 +1,11 @@
 //! `smime decrypt`.
 
-use anyhow::Result;
+use anyhow::{bail, Context, Result};
 use smime::crypto::DecryptingKey;
 use smime::decrypt::{DecryptStatus, Decryptor};
+use smime::recipient::{KeyEncryptionKey, RecipientIdentity};
 use smime::CryptoPolicy;
+use zeroize::Zeroizing;
 
 use crate::args::DecryptArgs;
 use crate::files::{open_input, read_file, Output};
@@ -11,15 +13,13 @@ use crate::load;
 
 /// Decrypt the input; returns whether it could be decrypted (exit code 1 when not).
 pub fn run(args: &DecryptArgs) -> Result<bool> {
-    let certificate = load::certificate(&args.cert)?;
-    let key =
-        DecryptingKey::from_pem_or_der(&read_file(&args.key)?, &args.key.display().to_string())?;
+    let identity = identity(args)?;
     let policy = if args.allow_legacy {
         CryptoPolicy::strict().allow_legacy()
     } else {
         CryptoPolicy::strict()
     };
-    let decryptor = Decryptor::new(certificate, key, policy);
+    let decryptor = Decryptor::with_identity(identity, policy);
     let input = open_input(args.io.input.as_deref())?;
     // The plaintext goes to a temporary file (also for standard output) that is renamed
     // or copied into place only once it is authenticated; on failure it is deleted.
@@ -38,7 +38,7 @@ pub fn run(args: &DecryptArgs) -> Result<bool> {
     }
     if !args.json {
         eprintln!(
-            "smime: decrypted {} ({}, {}), key transport {}{}",
+            "smime: decrypted {} ({}, {}), key management {}{}",
             report.content_type,
             report.cipher,
             if report.authenticated {
@@ -54,4 +54,59 @@ pub fn run(args: &DecryptArgs) -> Result<bool> {
         );
     }
     Ok(true)
+}
+
+/// The decryption identity from the flags: a key-encryption key, a PKCS#12 file, or a key
+/// with or without its certificate.
+fn identity(args: &DecryptArgs) -> Result<RecipientIdentity> {
+    if let (Some(file), Some(id)) = (&args.kek_file, &args.kek_id) {
+        let id = decode_hex(id.trim()).with_context(|| format!("--kek-id {id}"))?;
+        let kek = KeyEncryptionKey::new(id, read_kek(&read_file(file)?))
+            .with_context(|| file.display().to_string())?;
+        return Ok(RecipientIdentity::kek(kek));
+    }
+    if let Some(p12) = &args.p12 {
+        bail!(
+            "{}: PKCS#12 input is not supported yet; give --cert and --key",
+            p12.display()
+        );
+    }
+    let Some(key_path) = &args.key else {
+        bail!("give --key (with or without --cert), --p12 or --kek-file");
+    };
+    let key =
+        DecryptingKey::from_pem_or_der(&read_file(key_path)?, &key_path.display().to_string())?;
+    Ok(match &args.cert {
+        Some(cert) => RecipientIdentity::new(load::certificate(cert)?, key)
+            .try_every_recipient(args.try_all_recipients),
+        None => RecipientIdentity::key_only(key),
+    })
+}
+
+/// A key file: the key bytes as hex (whitespace ignored) when the file is hex text of 32 or
+/// 64 digits, else the raw bytes.
+fn read_kek(bytes: &[u8]) -> Zeroizing<Vec<u8>> {
+    let text: Zeroizing<Vec<u8>> = Zeroizing::new(
+        bytes
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect(),
+    );
+    if (text.len() == 32 || text.len() == 64) && text.iter().all(u8::is_ascii_hexdigit) {
+        if let Ok(key) = decode_hex(std::str::from_utf8(&text).unwrap_or_default()) {
+            return Zeroizing::new(key);
+        }
+    }
+    Zeroizing::new(bytes.to_vec())
+}
+
+fn decode_hex(text: &str) -> Result<Vec<u8>> {
+    if text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        bail!("not hex: an even number of hex digits is expected");
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).map_err(Into::into))
+        .collect()
 }

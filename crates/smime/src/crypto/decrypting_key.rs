@@ -1,28 +1,50 @@
-//! Private keys for decryption: RSA (2048-8192 bits) from PEM or DER, PKCS#8 (RFC 5958) or
-//! PKCS#1 (RFC 8017 A.1.2).
+//! Private keys for decryption, from PEM or DER: RSA (2048-8192 bits; PKCS#8, RFC 5958, or
+//! PKCS#1, RFC 8017 A.1.2) for key transport, EC P-256/P-384 (PKCS#8 or SEC1, RFC 5915) and
+//! X25519 (PKCS#8, RFC 8410 7) for key agreement.
 //!
 //! Unwrapping a content-encryption key never fails visibly (RFC 3218 2.3, the Bleichenbacher
 //! and Manger attacks): on any padding or length failure a random key of the expected length
 //! takes its place, chosen without a branch on the secret outcome, and the message then fails
-//! at the content stage with the same error as any other corruption.
+//! at the content stage with the same error as any other corruption. Key agreement does the
+//! same on a failed key unwrap, so every kind of recipient fails alike.
 
+use aws_lc_rs::agreement;
 use aws_lc_rs::rsa::{OaepPrivateDecryptingKey, Pkcs1PrivateDecryptingKey, PrivateDecryptingKey};
+use const_oid::ObjectIdentifier;
 use zeroize::Zeroizing;
 
 use super::cipher::random_bytes;
+use super::key_agreement::{self, AgreementCurve, KeyAgreement, EC_PUBLIC_KEY, X25519};
 use super::key_transport::{KeyTransport, RSA_ENCRYPTION};
 use super::pem::pem_blocks;
-use crate::ber::{encode_tlv, Tag};
+use crate::ber::{encode_tlv, Element, Tag};
 use crate::{Error, Result};
+
+enum Inner {
+    Rsa(PrivateDecryptingKey),
+    Agreement(AgreementCurve, agreement::PrivateKey),
+}
 
 /// A private key that can unwrap content-encryption keys.
 pub struct DecryptingKey {
-    rsa: PrivateDecryptingKey,
+    inner: Inner,
+}
+
+/// What kind of RecipientInfo a key can open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecryptingKeyKind {
+    /// RSA: KeyTransRecipientInfo.
+    Rsa,
+    /// EC or X25519 on this curve: KeyAgreeRecipientInfo.
+    Agreement(AgreementCurve),
 }
 
 impl std::fmt::Debug for DecryptingKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "DecryptingKey(RSA-{})", self.rsa.key_size_bits())
+        match &self.inner {
+            Inner::Rsa(k) => write!(f, "DecryptingKey(RSA-{})", k.key_size_bits()),
+            Inner::Agreement(curve, _) => write!(f, "DecryptingKey({})", curve.name()),
+        }
     }
 }
 
@@ -37,18 +59,92 @@ fn pkcs1_to_pkcs8(pkcs1: &[u8]) -> Zeroizing<Vec<u8>> {
     Zeroizing::new(encode_tlv(Tag::SEQUENCE, &content))
 }
 
-fn from_der_any(der: &[u8]) -> Option<PrivateDecryptingKey> {
-    PrivateDecryptingKey::from_pkcs8(der)
-        .ok()
-        .or_else(|| PrivateDecryptingKey::from_pkcs8(&pkcs1_to_pkcs8(der)).ok())
+/// The privateKeyAlgorithm of a PKCS#8 PrivateKeyInfo / OneAsymmetricKey (RFC 5958 2): the
+/// algorithm OID, the namedCurve OID if any, and the privateKey octets.
+fn pkcs8_parts(
+    der: &[u8],
+) -> Option<(
+    ObjectIdentifier,
+    Option<ObjectIdentifier>,
+    Zeroizing<Vec<u8>>,
+)> {
+    const WHAT: &str = "PKCS#8 private key";
+    let info = Element::read_all(der, WHAT).ok()?;
+    info.expect(Tag::SEQUENCE, WHAT).ok()?;
+    let fields = info.children(der, WHAT).ok()?;
+    let (version, alg, key) = (fields.first()?, fields.get(1)?, fields.get(2)?);
+    if !matches!(version.small_integer(der, WHAT), Ok(0 | 1)) {
+        return None;
+    }
+    let alg_parts = alg.children(der, WHAT).ok()?;
+    let oid = alg_parts.first()?.oid(der, WHAT).ok()?;
+    let curve = alg_parts
+        .get(1)
+        .filter(|p| p.tag == Tag::OID)
+        .and_then(|p| p.oid(der, WHAT).ok());
+    key.expect(Tag::OCTET_STRING, WHAT).ok()?;
+    Some((oid, curve, Zeroizing::new(key.content(der).to_vec())))
 }
 
-const UNSUPPORTED: &str = "not a supported decryption key (RSA 2048-8192 bits, PKCS#8 or PKCS#1; \
-                           EC keys are not supported for decryption yet)";
+/// The 32 key bytes of an X25519 PKCS#8 key: privateKey holds CurvePrivateKey, itself an
+/// OCTET STRING (RFC 8410 7).
+fn x25519_private_key(private_key: &[u8]) -> Option<agreement::PrivateKey> {
+    let inner = Element::read_all(private_key, "CurvePrivateKey").ok()?;
+    inner.expect(Tag::OCTET_STRING, "CurvePrivateKey").ok()?;
+    agreement::PrivateKey::from_private_key(&agreement::X25519, inner.content(private_key)).ok()
+}
+
+/// An EC key (PKCS#8 or SEC1 ECPrivateKey) on P-256 or P-384.
+fn ec_private_key(der: &[u8]) -> Option<Inner> {
+    [AgreementCurve::P256, AgreementCurve::P384]
+        .into_iter()
+        .find_map(|curve| {
+            agreement::PrivateKey::from_private_key_der(curve.backend(), der)
+                .ok()
+                .map(|k| Inner::Agreement(curve, k))
+        })
+}
+
+const UNSUPPORTED: &str = "not a supported decryption key (RSA 2048-8192 bits in PKCS#8 or \
+                           PKCS#1; EC P-256/P-384 in PKCS#8 or SEC1; X25519 in PKCS#8)";
+
+/// Read any supported key from DER; an error says why a recognised key is unusable.
+fn from_der_any(der: &[u8], what: &str) -> Result<Inner> {
+    if let Some((oid, curve, private_key)) = pkcs8_parts(der) {
+        return match oid {
+            RSA_ENCRYPTION => PrivateDecryptingKey::from_pkcs8(der)
+                .map(Inner::Rsa)
+                .map_err(|e| Error::key(what, format!("unusable RSA key (2048-8192 bits): {e}"))),
+            EC_PUBLIC_KEY => ec_private_key(der).ok_or_else(|| {
+                Error::key(
+                    what,
+                    format!(
+                        "EC key on curve {}: only P-256 and P-384 can decrypt",
+                        curve.map(|c| c.to_string()).unwrap_or_else(|| "?".into())
+                    ),
+                )
+            }),
+            X25519 => x25519_private_key(&private_key)
+                .map(|k| Inner::Agreement(AgreementCurve::X25519, k))
+                .ok_or_else(|| Error::key(what, "malformed X25519 private key")),
+            other => Err(Error::key(
+                what,
+                format!("a {other} key cannot decrypt; {UNSUPPORTED}"),
+            )),
+        };
+    }
+    if let Some(inner) = ec_private_key(der) {
+        return Ok(inner);
+    }
+    PrivateDecryptingKey::from_pkcs8(&pkcs1_to_pkcs8(der))
+        .map(Inner::Rsa)
+        .map_err(|_| Error::key(what, UNSUPPORTED))
+}
 
 impl DecryptingKey {
-    /// Read a key from PEM (`PRIVATE KEY` or `RSA PRIVATE KEY`; other blocks are skipped)
-    /// or DER. Encrypted keys are refused with a hint. `what` (a file name) goes in errors.
+    /// Read a key from PEM (`PRIVATE KEY`, `RSA PRIVATE KEY` or `EC PRIVATE KEY`; other
+    /// blocks such as `EC PARAMETERS` are skipped) or DER. Encrypted keys are refused with
+    /// a hint. `what` (a file name) goes in errors.
     pub fn from_pem_or_der(bytes: &[u8], what: &str) -> Result<DecryptingKey> {
         if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
             for block in pem_blocks(bytes, what)? {
@@ -60,36 +156,45 @@ impl DecryptingKey {
                             "the key is encrypted: decrypt it first (openssl pkey -in F -out G)",
                         ))
                     }
-                    "PRIVATE KEY" | "RSA PRIVATE KEY" if block.encrypted => {
+                    "PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" if block.encrypted => {
                         return Err(Error::key(
                             what,
                             "the key is encrypted: decrypt it first (openssl pkey -in F -out G)",
                         ))
                     }
                     "PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" => {
-                        return from_der_any(&der)
-                            .map(|rsa| DecryptingKey { rsa })
-                            .ok_or_else(|| Error::key(what, UNSUPPORTED));
+                        return from_der_any(&der, what).map(|inner| DecryptingKey { inner });
                     }
                     _ => continue,
                 }
             }
             return Err(Error::key(what, "no PRIVATE KEY block found"));
         }
-        from_der_any(bytes)
-            .map(|rsa| DecryptingKey { rsa })
-            .ok_or_else(|| Error::key(what, UNSUPPORTED))
+        from_der_any(bytes, what).map(|inner| DecryptingKey { inner })
     }
 
-    /// The modulus length in bytes (the length of every encryptedKey made for this key).
-    pub fn modulus_len(&self) -> usize {
-        self.rsa.key_size_bytes()
+    /// What kind of RecipientInfo the key opens.
+    pub fn kind(&self) -> DecryptingKeyKind {
+        match &self.inner {
+            Inner::Rsa(_) => DecryptingKeyKind::Rsa,
+            Inner::Agreement(curve, _) => DecryptingKeyKind::Agreement(*curve),
+        }
     }
 
-    /// Unwrap a content-encryption key of `key_len` bytes. Any failure (wrong key, bad
-    /// padding, wrong length) yields a random key instead, without a branch on which it was:
-    /// the caller cannot tell, and neither can an attacker watching errors or timing
-    /// (RFC 3218 2.3). The only error is a failing random number generator.
+    /// A short description: `RSA 2048`, `EC P-256`, `X25519`.
+    pub fn description(&self) -> String {
+        match &self.inner {
+            Inner::Rsa(k) => format!("RSA {}", k.key_size_bits()),
+            Inner::Agreement(AgreementCurve::X25519, _) => "X25519".into(),
+            Inner::Agreement(curve, _) => format!("EC {}", curve.name()),
+        }
+    }
+
+    /// Unwrap a content-encryption key of `key_len` bytes from an RSA KeyTransRecipientInfo.
+    /// Any failure (wrong key, bad padding, wrong length, not an RSA key) yields a random
+    /// key instead, without a branch on which it was: the caller cannot tell, and neither
+    /// can an attacker watching errors or timing (RFC 3218 2.3). The only error is a
+    /// failing random number generator.
     pub fn unwrap_content_key(
         &self,
         transport: KeyTransport,
@@ -97,16 +202,19 @@ impl DecryptingKey {
         key_len: usize,
     ) -> Result<Zeroizing<Vec<u8>>> {
         let random = random_bytes(key_len)?;
-        let mut buffer = Zeroizing::new(vec![0u8; self.modulus_len()]);
+        let Inner::Rsa(rsa) = &self.inner else {
+            return Ok(random);
+        };
+        let mut buffer = Zeroizing::new(vec![0u8; rsa.key_size_bytes()]);
         let decrypted_len = match transport {
-            KeyTransport::RsaOaep(hash) => OaepPrivateDecryptingKey::new(self.rsa.clone())
+            KeyTransport::RsaOaep(hash) => OaepPrivateDecryptingKey::new(rsa.clone())
                 .ok()
                 .and_then(|k| {
                     k.decrypt(hash.backend(), encrypted_key, &mut buffer, None)
                         .ok()
                         .map(|p| p.len())
                 }),
-            KeyTransport::RsaPkcs1 => Pkcs1PrivateDecryptingKey::new(self.rsa.clone())
+            KeyTransport::RsaPkcs1 => Pkcs1PrivateDecryptingKey::new(rsa.clone())
                 .ok()
                 .and_then(|k| k.decrypt(encrypted_key, &mut buffer).ok().map(|p| p.len())),
         };
@@ -114,12 +222,46 @@ impl DecryptingKey {
         // branching on the values.
         let ok =
             u8::from(decrypted_len.is_some()) & u8::from(decrypted_len.unwrap_or(0) == key_len);
-        let mask = ok.wrapping_neg();
-        let mut key = Zeroizing::new(vec![0u8; key_len]);
-        for (i, out) in key.iter_mut().enumerate() {
-            let candidate = buffer.get(i).copied().unwrap_or(0);
-            *out = (candidate & mask) | (random[i] & !mask);
-        }
-        Ok(key)
+        Ok(select(ok, &buffer, &random))
     }
+
+    /// Unwrap a content-encryption key of `key_len` bytes from a KeyAgreeRecipientInfo:
+    /// agree with the originator's ephemeral public key, derive the key-encryption key and
+    /// unwrap (RFC 5753 3.1.2, RFC 8418 2). As with RSA, any failure (a point not on the
+    /// curve, a failed integrity check, a key of another kind) yields a random key.
+    pub fn unwrap_agreed_key(
+        &self,
+        agreement: &KeyAgreement,
+        originator_public_key: &[u8],
+        ukm: Option<&[u8]>,
+        encrypted_key: &[u8],
+        key_len: usize,
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        let random = random_bytes(key_len)?;
+        let Inner::Agreement(curve, key) = &self.inner else {
+            return Ok(random);
+        };
+        let unwrapped = key_agreement::agree_and_unwrap(
+            key,
+            *curve,
+            agreement,
+            originator_public_key,
+            ukm,
+            encrypted_key,
+        );
+        let ok = u8::from(unwrapped.as_ref().is_some_and(|k| k.len() == key_len));
+        let empty = Zeroizing::new(Vec::new());
+        Ok(select(ok, unwrapped.as_ref().unwrap_or(&empty), &random))
+    }
+}
+
+/// `candidate` when `ok` is 1, else `random`, byte by byte without a branch on `ok`.
+fn select(ok: u8, candidate: &[u8], random: &[u8]) -> Zeroizing<Vec<u8>> {
+    let mask = ok.wrapping_neg();
+    let mut key = Zeroizing::new(vec![0u8; random.len()]);
+    for (i, out) in key.iter_mut().enumerate() {
+        let c = candidate.get(i).copied().unwrap_or(0);
+        *out = (c & mask) | (random[i] & !mask);
+    }
+    key
 }

@@ -1,5 +1,6 @@
 //! The only place that calls the cryptographic backend (aws-lc-rs): digests, private keys,
-//! signatures and their verification, and reading certificates.
+//! signatures and their verification, reading certificates, and the key management of
+//! encryption: RSA key transport, ECDH/X25519 key agreement, AES key wrap.
 //!
 //! aws-lc-rs gives constant-time RSA (unlike RustCrypto `rsa`, RUSTSEC-2023-0071), ECDSA,
 //! Ed25519 and the SHA-2 family with assembly.
@@ -10,7 +11,9 @@ pub mod cipher;
 mod decrypting_key;
 mod digest;
 pub mod gcm;
+pub mod key_agreement;
 pub mod key_transport;
+pub mod key_wrap;
 mod legacy_cbc;
 mod pem;
 mod private_key;
@@ -23,7 +26,7 @@ pub use certificate::{
     certificate_to_pem, describe_name, email_addresses_match, load_certificates,
     subject_key_identifier,
 };
-pub use decrypting_key::DecryptingKey;
+pub use decrypting_key::{DecryptingKey, DecryptingKeyKind};
 pub use digest::{digest, DigestAlgorithm, Digester};
 pub use pem::{pem_blocks, PemBlock};
 pub use private_key::PrivateKey;

@@ -1,0 +1,188 @@
+//! AES key wrap (RFC 3394) of a content-encryption key under a key-encryption key, as CMS
+//! uses it for key agreement and previously distributed keys (RFC 3565 2.3.2, RFC 5652
+//! 6.2.2 and 6.2.3).
+
+use aws_lc_rs::key_wrap::{AesBlockCipher, KeyEncryptionKey, KeyWrap, AES_128, AES_256};
+use const_oid::ObjectIdentifier;
+use zeroize::Zeroizing;
+
+use crate::ber::{encode_tlv, Element, Tag};
+use crate::{Error, Result};
+
+/// id-aes128-wrap (RFC 3565 2.3.2).
+pub const AES128_WRAP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.5");
+/// id-aes192-wrap (RFC 3565 2.3.2).
+pub const AES192_WRAP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.25");
+/// id-aes256-wrap (RFC 3565 2.3.2).
+pub const AES256_WRAP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.45");
+
+/// An AES key wrap algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyWrapAlgorithm {
+    /// id-aes128-wrap: a 128-bit key-encryption key.
+    Aes128,
+    /// id-aes256-wrap: a 256-bit key-encryption key.
+    Aes256,
+}
+
+impl KeyWrapAlgorithm {
+    /// The wrap that matches a content-encryption key of `content_key_len` bytes: a
+    /// key-encryption key at least as strong as the key it protects (RFC 5753 7.2).
+    pub fn for_content_key(content_key_len: usize) -> Self {
+        if content_key_len <= 16 {
+            KeyWrapAlgorithm::Aes128
+        } else {
+            KeyWrapAlgorithm::Aes256
+        }
+    }
+
+    /// The algorithm's object identifier.
+    pub fn oid(&self) -> ObjectIdentifier {
+        match self {
+            KeyWrapAlgorithm::Aes128 => AES128_WRAP,
+            KeyWrapAlgorithm::Aes256 => AES256_WRAP,
+        }
+    }
+
+    /// The key-encryption key length in bytes.
+    pub fn kek_len(&self) -> usize {
+        match self {
+            KeyWrapAlgorithm::Aes128 => 16,
+            KeyWrapAlgorithm::Aes256 => 32,
+        }
+    }
+
+    /// A name for reports.
+    pub fn name(&self) -> &'static str {
+        match self {
+            KeyWrapAlgorithm::Aes128 => "AES-128 key wrap",
+            KeyWrapAlgorithm::Aes256 => "AES-256 key wrap",
+        }
+    }
+
+    fn backend(&self) -> &'static AesBlockCipher {
+        match self {
+            KeyWrapAlgorithm::Aes128 => &AES_128,
+            KeyWrapAlgorithm::Aes256 => &AES_256,
+        }
+    }
+
+    /// The AlgorithmIdentifier, DER: the parameters are absent (RFC 3565 2.3.2).
+    pub fn algorithm_identifier_der(&self) -> Vec<u8> {
+        encode_tlv(Tag::SEQUENCE, &encode_tlv(Tag::OID, self.oid().as_bytes()))
+    }
+
+    /// Read a key wrap AlgorithmIdentifier (`alg` in `buf`); `context` names its place.
+    pub fn from_algorithm_identifier(
+        buf: &[u8],
+        alg: &Element,
+        context: &'static str,
+    ) -> Result<Self> {
+        alg.expect(Tag::SEQUENCE, context)?;
+        let parts = alg.children(buf, context)?;
+        let oid = parts
+            .first()
+            .ok_or_else(|| Error::asn1(context, alg.range.start, "empty AlgorithmIdentifier"))?
+            .oid(buf, context)?;
+        // Parameters MUST be absent (RFC 3565 2.3.2); a NULL is tolerated as others do.
+        if let Some(p) = parts.get(1) {
+            if !(p.tag.number == 5 && p.content(buf).is_empty()) || parts.len() > 2 {
+                return Err(Error::asn1(
+                    context,
+                    p.range.start,
+                    "AES key wrap takes no parameters",
+                ));
+            }
+        }
+        Self::from_oid(&oid).ok_or_else(|| Error::UnsupportedAlgorithm {
+            oid: if oid == AES192_WRAP {
+                "id-aes192-wrap".into()
+            } else {
+                oid.to_string()
+            },
+            context,
+        })
+    }
+
+    /// The algorithm for an object identifier (AES-192 key wrap is not offered by the
+    /// backend).
+    pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
+        match *oid {
+            AES128_WRAP => Some(KeyWrapAlgorithm::Aes128),
+            AES256_WRAP => Some(KeyWrapAlgorithm::Aes256),
+            _ => None,
+        }
+    }
+
+    /// Wrap `key` (a multiple of 8 bytes, at least 16) under `kek`.
+    pub fn wrap(&self, kek: &[u8], key: &[u8]) -> Result<Vec<u8>> {
+        let fail = |_| Error::Unexpected(format!("{} of the content key failed", self.name()));
+        let kek = KeyEncryptionKey::new(self.backend(), kek).map_err(fail)?;
+        let mut out = vec![0u8; key.len() + 8];
+        let n = kek.wrap(key, &mut out).map_err(fail)?.len();
+        out.truncate(n);
+        Ok(out)
+    }
+
+    /// Unwrap `wrapped` under `kek`; `None` when the integrity check fails (wrong key or
+    /// changed data) or the input has an impossible length.
+    pub fn unwrap(&self, kek: &[u8], wrapped: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        if kek.len() != self.kek_len() || wrapped.len() < 24 || wrapped.len() % 8 != 0 {
+            return None;
+        }
+        let kek = KeyEncryptionKey::new(self.backend(), kek).ok()?;
+        let mut out = Zeroizing::new(vec![0u8; wrapped.len()]);
+        let n = kek.unwrap(wrapped, &mut out).ok()?.len();
+        out.truncate(n);
+        Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// RFC 3394 4.1 and 4.6: 128-bit key data under 128- and 256-bit KEKs.
+    #[test]
+    fn key_wrap_matches_rfc3394_vectors() {
+        let data = hex("00112233445566778899AABBCCDDEEFF");
+        let kek128 = hex("000102030405060708090A0B0C0D0E0F");
+        let wrapped = KeyWrapAlgorithm::Aes128.wrap(&kek128, &data).unwrap();
+        assert_eq!(
+            wrapped,
+            hex("1FA68B0A8112B447AEF34BD8FB5A7B829D3E862371D2CFE5")
+        );
+        assert_eq!(
+            &*KeyWrapAlgorithm::Aes128.unwrap(&kek128, &wrapped).unwrap(),
+            &data[..]
+        );
+        let data = hex("00112233445566778899AABBCCDDEEFF000102030405060708090A0B0C0D0E0F");
+        let kek256 = hex("000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F");
+        let wrapped = KeyWrapAlgorithm::Aes256.wrap(&kek256, &data).unwrap();
+        assert_eq!(
+            wrapped,
+            hex("28C9F404C4B810F4CBCCB35CFB87F8263F5786E2D80ED326CBC7F0E71A99F43BFB988B9B7A02DD21")
+        );
+    }
+
+    #[test]
+    fn key_unwrap_wrong_kek_or_changed_data_is_none() {
+        let kek = [7u8; 32];
+        let mut wrapped = KeyWrapAlgorithm::Aes256.wrap(&kek, &[1u8; 32]).unwrap();
+        assert!(KeyWrapAlgorithm::Aes256
+            .unwrap(&[8u8; 32], &wrapped)
+            .is_none());
+        wrapped[5] ^= 1;
+        assert!(KeyWrapAlgorithm::Aes256.unwrap(&kek, &wrapped).is_none());
+        assert!(KeyWrapAlgorithm::Aes256
+            .unwrap(&kek, &wrapped[..20])
+            .is_none());
+    }
+}
