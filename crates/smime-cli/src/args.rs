@@ -23,6 +23,9 @@ Examples:
   smime inspect --in signed.eml
   smime encrypt --to bob.pem --self me.pem --in mail.eml --out encrypted.eml
   smime decrypt --cert me.pem --key me.key --in encrypted.eml --out mail.eml
+  smime sign --cert me.pem --key me.key --receipt-request me@example.com --in mail.eml --out signed.eml
+  smime receipt --cert me.pem --key me.key --in received.eml --out receipt.eml
+  smime verify-receipt --original sent.eml --trust ca.pem --in receipt.eml
 
 Exit codes: 0 success, 1 the message is not valid, 2 usage or input error.";
 
@@ -51,6 +54,16 @@ pub enum Command {
     Decrypt(DecryptArgs),
     /// Show the structure of an S/MIME message or CMS file: layers, algorithms, signers, certificates.
     Inspect(InspectArgs),
+    /// Make the signed receipt (RFC 2634) for a received signed message that asks for one.
+    #[command(
+        after_help = "Example:\n  smime receipt --cert me.pem --key me.key --in received.eml --out receipt.eml\n\nExit codes: 0 the receipt was written; 1 the signature asking for it does not verify (no receipt is made); 2 the message asks no receipt of this certificate, or bad input."
+    )]
+    Receipt(ReceiptArgs),
+    /// Check a signed receipt against the message we sent that asked for it.
+    #[command(
+        after_help = "Example:\n  smime verify-receipt --original sent.eml --trust ca.pem --in receipt.eml\n\nExit codes: 0 the receipt is valid for the original; 1 it is not (bad signature, untrusted, or not for this message); 2 bad input."
+    )]
+    VerifyReceipt(VerifyReceiptArgs),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -111,9 +124,66 @@ pub struct SignArgs {
     /// Leave out the signing-time attribute.
     #[arg(long)]
     pub no_signing_time: bool,
+    /// Ask for a signed receipt (RFC 2634) to be sent to this address. Repeat for several.
+    #[arg(long, value_name = "ADDR")]
+    pub receipt_request: Vec<String>,
+    /// Who is asked for a receipt: every recipient, or only those who got the message
+    /// directly (not through a mailing list).
+    #[arg(long, value_enum, default_value = "all", requires = "receipt_request")]
+    pub receipt_from: ReceiptFromArg,
     /// Input and output.
     #[command(flatten)]
     pub io: InOut,
+}
+
+/// Who is asked for a signed receipt (RFC 2634 2.7 allOrFirstTier).
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReceiptFromArg {
+    /// Every recipient (allReceipts).
+    All,
+    /// First-tier recipients only (firstTierRecipients).
+    FirstTier,
+}
+
+/// `smime receipt`.
+#[derive(Args, Debug)]
+pub struct ReceiptArgs {
+    /// Our certificate (PEM or DER): the receipt's signer.
+    #[arg(long, value_name = "CERT")]
+    pub cert: PathBuf,
+    /// Our private key (PEM or DER; PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+    /// Certificates to include for the chain (PEM may hold several).
+    #[arg(long, value_name = "FILE")]
+    pub chain: Vec<PathBuf>,
+    /// Trust anchors: when given, the received message's signer must chain to one of them;
+    /// without, only its signature is checked.
+    #[arg(long, value_name = "CA")]
+    pub trust: Vec<PathBuf>,
+    /// Input (the received message) and output (the receipt message).
+    #[command(flatten)]
+    pub io: InOut,
+}
+
+/// `smime verify-receipt`.
+#[derive(Args, Debug)]
+pub struct VerifyReceiptArgs {
+    /// The signed message we sent, which asked for the receipt.
+    #[arg(long, value_name = "SENT")]
+    pub original: PathBuf,
+    /// Trust anchor certificates for the receipt's signer (PEM may hold several).
+    #[arg(long, value_name = "CA")]
+    pub trust: Vec<PathBuf>,
+    /// Extra certificates: the receipt's signer if not included, intermediates.
+    #[arg(long, value_name = "CERT")]
+    pub cert: Vec<PathBuf>,
+    /// Print the report as JSON (stable, documented in the README).
+    #[arg(long)]
+    pub json: bool,
+    /// The receipt (`-` or absent: standard input).
+    #[arg(long = "in", value_name = "FILE")]
+    pub input: Option<PathBuf>,
 }
 
 /// `smime verify`.

@@ -45,6 +45,8 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Command::Encrypt(a) => commands::encrypt::run(a).map(|()| true),
         Command::Decrypt(a) => commands::decrypt::run(a),
         Command::Inspect(a) => commands::inspect::run(a).map(|()| true),
+        Command::Receipt(a) => commands::receipt::run(a),
+        Command::VerifyReceipt(a) => commands::verify_receipt::run(a),
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "smime", &mut std::io::stdout());
             Ok(true)

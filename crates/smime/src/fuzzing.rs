@@ -53,3 +53,27 @@ pub fn signed_data(data: &[u8]) {
     let _ = verifier.verify_bytes(&message);
     let _ = crate::inspect::inspect(data);
 }
+
+/// The ESS parsers (RFC 2634): ReceiptRequest and Receipt decoding, which must re-encode to
+/// the same bytes when they succeed (DER is canonical), then the whole receipt check with
+/// the input as both receipt and original, as a bare CMS object and as an S/MIME message.
+pub fn receipt(data: &[u8]) {
+    use crate::cms::receipt::{Receipt, ReceiptRequest};
+    use der::Encode;
+    if let Ok(request) = ReceiptRequest::from_attribute_value(data) {
+        let _ = request.receipts_from_kind();
+        let _ = request.receipts_to_addresses();
+        let _ = crate::report::ReceiptRequestReport::new(&request);
+        let encoded = request.to_der().expect("a decoded ReceiptRequest encodes");
+        assert_eq!(encoded, data, "ReceiptRequest does not round-trip");
+    }
+    if let Ok(receipt) = Receipt::from_content(data) {
+        let encoded = receipt.to_content().expect("a decoded Receipt encodes");
+        assert_eq!(encoded, data, "Receipt does not round-trip");
+    }
+    let options = VerifyOptions::new(vec![]);
+    let _ = crate::receipt::verify_receipt(data, data, &options);
+    let mut message = b"Content-Type: application/pkcs7-mime; smime-type=signed-receipt\r\nContent-Transfer-Encoding: binary\r\n\r\n".to_vec();
+    message.extend_from_slice(data);
+    let _ = crate::receipt::verify_receipt(&message[..], data, &options);
+}

@@ -3,7 +3,8 @@
 //! - [`sign::Signer`] signs whole messages, detached (multipart/signed) or opaque, streaming;
 //! - [`verify::Verifier`] verifies them and returns a [`report::VerifyReport`] per message
 //!   with one report per signer (a bad signature is a result, not an error);
-//! - [`inspect::inspect`] shows the structure of any S/MIME or CMS input.
+//! - [`inspect::inspect`] shows the structure of any S/MIME or CMS input;
+//! - [`receipt`] makes and checks signed receipts (RFC 2634).
 //!
 //! Algorithm choices are explicit ([`CryptoPolicy`]); the default fails closed.
 #![forbid(unsafe_code)]
@@ -21,6 +22,7 @@ pub mod inspect;
 pub mod message;
 pub mod mime;
 mod policy;
+pub mod receipt;
 pub mod recipient;
 pub mod report;
 pub mod sign;

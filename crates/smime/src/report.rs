@@ -66,6 +66,40 @@ impl ChainReport {
     }
 }
 
+/// A receipt request (RFC 2634 2.7) among a signer's signed attributes.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ReceiptRequestReport {
+    /// The signedContentIdentifier (hex), which the receipt must repeat.
+    pub signed_content_identifier: String,
+    /// Who is asked: `all`, `first-tier`, `listed` (see `receipts_from_list`) or
+    /// `unspecified` (an allOrFirstTier value other than 0 or 1; OpenSSL writes -1 when
+    /// neither was chosen; read as `all`).
+    pub receipts_from: String,
+    /// The addresses asked for a receipt, when `receipts_from` is `listed`.
+    pub receipts_from_list: Vec<String>,
+    /// Where the receipt goes: the email addresses of receiptsTo.
+    pub receipts_to: Vec<String>,
+}
+
+impl ReceiptRequestReport {
+    /// The report for a decoded request.
+    pub fn new(request: &crate::cms::receipt::ReceiptRequest) -> Self {
+        use crate::cms::receipt::ReceiptsFromKind;
+        let kind = request.receipts_from_kind();
+        ReceiptRequestReport {
+            signed_content_identifier: crate::cms::signed_verify::hex(
+                request.signed_content_identifier.as_bytes(),
+            ),
+            receipts_from: kind.name().to_string(),
+            receipts_from_list: match kind {
+                ReceiptsFromKind::Listed(list) => list,
+                _ => vec![],
+            },
+            receipts_to: request.receipts_to_addresses(),
+        }
+    }
+}
+
 /// What was found about one SignerInfo.
 #[derive(Debug, Clone, Serialize)]
 pub struct SignerReport {
@@ -91,6 +125,8 @@ pub struct SignerReport {
     pub public_key: Option<String>,
     /// The content ciphers the signer announced (SMIMECapabilities), strongest first.
     pub capabilities: Vec<String>,
+    /// The signed receipt this signer asks for (RFC 2634 2.7), if any.
+    pub receipt_request: Option<ReceiptRequestReport>,
     /// The chain check.
     pub chain: ChainReport,
     /// Everything that was wrong, in order.
@@ -104,7 +140,8 @@ pub struct VerifyReport {
     pub valid: bool,
     /// The overall status (see [`Status`] for the precedence).
     pub status: Status,
-    /// `multipart/signed`, `signed-data` (application/pkcs7-mime) or `cms` (bare CMS input).
+    /// `multipart/signed`, `signed-data` (application/pkcs7-mime), `signed-receipt`
+    /// (application/pkcs7-mime; smime-type=signed-receipt, RFC 2634 2.4) or `cms` (bare CMS input).
     pub form: String,
     /// The From address, when there is exactly one.
     pub from: Option<String>,

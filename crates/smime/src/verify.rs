@@ -160,6 +160,15 @@ impl ContentHasher {
     }
 }
 
+/// A verification report with the SignedData it was made from.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    /// The report.
+    pub report: VerifyReport,
+    /// The SignedData as parsed (without its eContent).
+    pub signed_data: SignedData,
+}
+
 /// Verifies signed messages.
 pub struct Verifier {
     options: VerifyOptions,
@@ -179,10 +188,23 @@ impl Verifier {
         input: R,
         content_out: Option<&mut dyn Write>,
     ) -> Result<VerifyReport> {
+        self.verify_keeping_signed_data(input, content_out)
+            .map(|v| v.report)
+    }
+
+    /// [`Self::verify`], also returning the parsed SignedData (its SignerInfos with their
+    /// received signed attributes), for callers that need more than the report: signed
+    /// receipts (RFC 2634) need the original signature value and signed attributes. The
+    /// eContent is not kept in it (it went to `content_out`).
+    pub fn verify_keeping_signed_data<R: Read>(
+        &self,
+        input: R,
+        content_out: Option<&mut dyn Write>,
+    ) -> Result<Verified> {
         let mut reader = BufReader::with_capacity(CHUNK, input);
         let start = reader.fill_buf()?.to_vec();
         if !looks_like_mime(&start) {
-            return self.verify_cms(reader, None, content_out);
+            return self.verify_cms_keeping_signed_data(reader, None, content_out);
         }
         let header = read_header_block(&mut reader, "message")?;
         self.verify_entity(&header, &mut reader, content_out, true)
@@ -197,10 +219,20 @@ impl Verifier {
     /// read from `detached` when the signature is detached.
     pub fn verify_cms<R: Read>(
         &self,
-        mut cms: R,
+        cms: R,
         detached: Option<&mut dyn Read>,
         content_out: Option<&mut dyn Write>,
     ) -> Result<VerifyReport> {
+        self.verify_cms_keeping_signed_data(cms, detached, content_out)
+            .map(|v| v.report)
+    }
+
+    fn verify_cms_keeping_signed_data<R: Read>(
+        &self,
+        mut cms: R,
+        detached: Option<&mut dyn Read>,
+        content_out: Option<&mut dyn Write>,
+    ) -> Result<Verified> {
         let mut first = [0u8; 1];
         let n = cms.read(&mut first)?;
         if n == 0 {
@@ -228,7 +260,7 @@ impl Verifier {
         body: &mut dyn BufRead,
         content_out: Option<&mut dyn Write>,
         outermost: bool,
-    ) -> Result<VerifyReport> {
+    ) -> Result<Verified> {
         let content_type = header.entity.content_type()?;
         let mime_type = content_type.mime_type.as_str();
         let name = content_type
@@ -241,20 +273,21 @@ impl Verifier {
                     .and_then(|h| disposition_filename(&h.value()))
             })
             .unwrap_or_default();
-        let mut report = if mime_type == "multipart/signed" {
+        let mut verified = if mime_type == "multipart/signed" {
             self.verify_multipart_signed(header, &content_type, body, content_out)?
         } else if mime_type == "application/pkcs7-mime"
             || mime_type == "application/x-pkcs7-mime"
             || (mime_type == "application/octet-stream" && name.ends_with(".p7m"))
         {
-            match content_type.param("smime-type").map(str::to_ascii_lowercase).as_deref() {
-                None | Some("signed-data") => {}
+            let form = match content_type.param("smime-type").map(str::to_ascii_lowercase).as_deref() {
+                None | Some("signed-data") => "signed-data",
+                Some("signed-receipt") => "signed-receipt", // RFC 2634 2.4 step 13
                 Some(other) => {
                     return Err(Error::Unexpected(format!(
                         "the message is S/MIME {other}, not signed-data: decrypt or decompress it first"
                     )))
                 }
-            }
+            };
             let decoded: Box<dyn Read + '_> = match header.entity.transfer_encoding() {
                 TransferEncoding::Base64 => Box::new(Base64Reader::new(body)),
                 TransferEncoding::SevenBit
@@ -269,7 +302,7 @@ impl Verifier {
                     ))
                 }
             };
-            self.verify_signed_data_stream(decoded, None, content_out, "signed-data")?
+            self.verify_signed_data_stream(decoded, None, content_out, form)?
         } else if mime_type.starts_with("multipart/") && outermost {
             return self.verify_nested(header, body, content_out);
         } else {
@@ -278,13 +311,14 @@ impl Verifier {
             )));
         };
         if outermost && self.options.check_sender {
-            sender_check(header, &mut report);
+            sender_check(header, &mut verified.report);
         } else if outermost {
-            report
+            verified
+                .report
                 .warnings
                 .push("the sender address was not checked".into());
         }
-        Ok(report)
+        Ok(verified)
     }
 
     fn verify_multipart_signed(
@@ -293,7 +327,7 @@ impl Verifier {
         content_type: &mime::ContentType,
         body: &mut dyn BufRead,
         mut content_out: Option<&mut dyn Write>,
-    ) -> Result<VerifyReport> {
+    ) -> Result<Verified> {
         let boundary = content_type
             .param("boundary")
             .ok_or_else(|| Error::mime("message", "multipart/signed without a boundary parameter"))?
@@ -416,7 +450,10 @@ impl Verifier {
         let mut report = self.report(&signed, &digests, kept.as_deref(), "multipart/signed");
         report.signed_content_type = signed_content_type(&head);
         let _ = header;
-        Ok(report)
+        Ok(Verified {
+            report,
+            signed_data: signed,
+        })
     }
 
     fn verify_signed_data_stream(
@@ -425,7 +462,7 @@ impl Verifier {
         detached: Option<&mut dyn Read>,
         content_out: Option<&mut dyn Write>,
         form: &str,
-    ) -> Result<VerifyReport> {
+    ) -> Result<Verified> {
         let mut sink = HashingSink {
             policy: self.options.policy,
             hasher: None,
@@ -466,7 +503,10 @@ impl Verifier {
         let (digests, kept) = hasher.finish()?;
         let mut report = self.report(&signed, &digests, kept.as_deref(), form);
         report.signed_content_type = signed_content_type(&head);
-        Ok(report)
+        Ok(Verified {
+            report,
+            signed_data: signed,
+        })
     }
 
     /// A message whose signed part sits inside unsigned parts: verify that part, but never
@@ -476,7 +516,7 @@ impl Verifier {
         header: &HeaderBlock,
         body: &mut dyn BufRead,
         content_out: Option<&mut dyn Write>,
-    ) -> Result<VerifyReport> {
+    ) -> Result<Verified> {
         let mut whole = header.bytes.clone();
         body.take(MAX_NESTED_MESSAGE as u64)
             .read_to_end(&mut whole)?;
@@ -487,7 +527,8 @@ impl Verifier {
         let part = &whole[range];
         let mut reader = BufReader::new(part);
         let part_header = read_header_block(&mut reader, &part_name)?;
-        let mut report = self.verify_entity(&part_header, &mut reader, content_out, false)?;
+        let mut verified = self.verify_entity(&part_header, &mut reader, content_out, false)?;
+        let report = &mut verified.report;
         report.warnings.push(format!(
             "only {part_name} is signed; the rest of the message is not covered by the signature"
         ));
@@ -497,7 +538,7 @@ impl Verifier {
         if report.status == Status::Valid {
             report.status = Status::PartiallySigned;
         }
-        Ok(report)
+        Ok(verified)
     }
 
     fn report(

@@ -64,3 +64,8 @@ fn mime_split_corpus() {
 fn cms_signed_data_corpus() {
     replay("cms_signed_data", smime::fuzzing::signed_data);
 }
+
+#[test]
+fn cms_receipt_corpus() {
+    replay("cms_receipt", smime::fuzzing::receipt);
+}

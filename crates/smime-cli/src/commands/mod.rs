@@ -3,5 +3,7 @@
 pub mod decrypt;
 pub mod encrypt;
 pub mod inspect;
+pub mod receipt;
 pub mod sign;
 pub mod verify;
+pub mod verify_receipt;

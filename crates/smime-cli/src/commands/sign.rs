@@ -2,12 +2,13 @@
 
 use std::time::SystemTime;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
+use smime::cms::receipt::{self, ReceiptRequest, ReceiptsFrom};
 use smime::cms::signed_builder::SignerSpec;
 use smime::crypto::DigestAlgorithm;
 use smime::sign::{SignForm, SignOptions, Signer};
 
-use crate::args::{DigestArg, SignArgs};
+use crate::args::{DigestArg, ReceiptFromArg, SignArgs};
 use crate::files::{input_len, open_input, Output};
 use crate::{load, progress};
 
@@ -32,6 +33,7 @@ pub fn run(args: &SignArgs) -> Result<()> {
         .as_deref()
         .map(load::certificate)
         .transpose()?;
+    let receipt_request = receipt_request_attribute(args)?;
     let mut signers = Vec::new();
     for (cert_path, key_path) in args.cert.iter().zip(&args.key) {
         let certificate = load::certificate(cert_path)?;
@@ -43,7 +45,7 @@ pub fn run(args: &SignArgs) -> Result<()> {
             scheme,
             chain: chain.clone(),
             encryption_certificate: encryption_certificate.clone(),
-            extra_attributes: vec![],
+            extra_attributes: receipt_request.iter().cloned().collect(),
         });
     }
     let options = SignOptions {
@@ -61,4 +63,18 @@ pub fn run(args: &SignArgs) -> Result<()> {
     signer.sign(input, &mut output, &mut |n| bar.set_position(n))?;
     bar.finish_and_clear();
     output.commit()
+}
+
+/// The receiptRequest attribute for `--receipt-request` (RFC 2634 2.7), the same for every
+/// signer; `None` without the flag.
+fn receipt_request_attribute(args: &SignArgs) -> Result<Option<Vec<u8>>> {
+    if args.receipt_request.is_empty() {
+        return Ok(None);
+    }
+    let from = ReceiptsFrom::AllOrFirstTier(match args.receipt_from {
+        ReceiptFromArg::All => receipt::ALL_RECEIPTS,
+        ReceiptFromArg::FirstTier => receipt::FIRST_TIER_RECIPIENTS,
+    });
+    let request = ReceiptRequest::new(&args.receipt_request, from).context("--receipt-request")?;
+    Ok(Some(request.to_attribute()?))
 }

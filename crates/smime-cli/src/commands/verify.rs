@@ -63,8 +63,8 @@ pub fn parse_time(text: &str) -> Result<std::time::SystemTime> {
     Ok(dt.to_system_time())
 }
 
-/// The report for people.
-fn human(report: &VerifyReport) -> String {
+/// The report for people (also the receipt signature's part of `verify-receipt`).
+pub(crate) fn human(report: &VerifyReport) -> String {
     let mut s = String::new();
     let status = serde_json::to_value(report.status)
         .ok()
@@ -109,6 +109,19 @@ fn human(report: &VerifyReport) -> String {
             if let Some(v) = value {
                 let _ = writeln!(s, "  {name}: {v}");
             }
+        }
+        if let Some(r) = &signer.receipt_request {
+            let _ = writeln!(
+                s,
+                "  Receipt requested: to {} (from {}{})",
+                r.receipts_to.join(", "),
+                r.receipts_from,
+                if r.receipts_from_list.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", r.receipts_from_list.join(", "))
+                }
+            );
         }
         let chain = &signer.chain;
         let mut line = format!("  Chain: {}", chain.status);

@@ -1008,6 +1008,48 @@ pub fn openssl_cms_verify_with(
     o
 }
 
+/// `openssl cms -sign_receipt -in <received> -signer <leaf> -inkey <key> -certfile
+/// <intermediate>`: the signed receipt (RFC 2634) for `received`, an S/MIME message whose first
+/// SignerInfo asks for one. The receipt (an S/MIME message) is in `stdout`.
+pub fn openssl_cms_sign_receipt(pki: &Pki, leaf: &Leaf, received: &[u8]) -> Outcome {
+    let tmp = pki.scratch();
+    let input = tmp.path().join("received.eml");
+    let output = tmp.path().join("receipt.eml");
+    fs::write(&input, received).unwrap();
+    let mut cmd = openssl();
+    cmd.args(["cms", "-sign_receipt"])
+        .arg("-in")
+        .arg(&input)
+        .arg("-signer")
+        .arg(&leaf.cert)
+        .arg("-inkey")
+        .arg(&leaf.key)
+        .arg("-certfile")
+        .arg(&pki.intermediate)
+        .arg("-out")
+        .arg(&output);
+    let mut o = run(&mut cmd);
+    o.stdout = fs::read(&output).unwrap_or_default();
+    o
+}
+
+/// `openssl cms -verify_receipt <receipt> -in <sent> -CAfile <ca>`: checks the receipt's
+/// signature and that it answers the request in `sent` (both S/MIME messages).
+pub fn openssl_cms_verify_receipt(dir: &Path, receipt: &[u8], sent: &[u8], ca: &Path) -> Outcome {
+    let tmp = scratch(dir);
+    let receipt_path = tmp.path().join("receipt.eml");
+    let sent_path = tmp.path().join("sent.eml");
+    fs::write(&receipt_path, receipt).unwrap();
+    fs::write(&sent_path, sent).unwrap();
+    run(openssl()
+        .args(["cms", "-verify_receipt"])
+        .arg(&receipt_path)
+        .arg("-in")
+        .arg(&sent_path)
+        .arg("-CAfile")
+        .arg(ca))
+}
+
 // ---------------------------------------------------------------------------------------------
 // NSS
 // ---------------------------------------------------------------------------------------------

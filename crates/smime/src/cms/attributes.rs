@@ -35,7 +35,8 @@ fn der_of<T: Encode>(value: &T, what: &str) -> Result<Vec<u8>> {
         .map_err(|e| Error::asn1(what, 0, format!("cannot encode: {e}")))
 }
 
-fn attribute(oid: ObjectIdentifier, value: Vec<u8>) -> Result<Vec<u8>> {
+/// A whole DER `Attribute` (RFC 5652 5.3) of type `oid` with the one DER value `value`.
+pub fn attribute(oid: ObjectIdentifier, value: Vec<u8>) -> Result<Vec<u8>> {
     let mut content = der_of(&oid, "attribute type")?;
     content.extend(encode_tlv(Tag::SET, &value));
     Ok(encode_tlv(Tag::SEQUENCE, &content))

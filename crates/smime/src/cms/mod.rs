@@ -8,6 +8,7 @@
 //! - [`identifier`]: IssuerAndSerialNumber or subject key identifier (SignerIdentifier,
 //!   RecipientIdentifier);
 //! - [`attributes`]: the signed attributes S/MIME writes and checks;
+//! - [`receipt`]: ESS signed receipts (RFC 2634): ReceiptRequest, Receipt, msgSigDigest;
 //! - [`oids`]: object identifiers.
 
 pub mod attributes;
@@ -15,6 +16,7 @@ pub mod enveloped_builder;
 pub mod enveloped_data;
 pub mod identifier;
 pub mod oids;
+pub mod receipt;
 pub mod recipient_info;
 pub mod signed_builder;
 pub mod signed_data;

@@ -37,6 +37,12 @@ pub const ATTR_SIGNING_CERTIFICATE_V2: Oid = Oid::new_unwrap("1.2.840.113549.1.9
 pub const ATTR_SIGNING_CERTIFICATE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.12");
 /// ESS receiptRequest attribute (RFC 2634 2.7).
 pub const ATTR_RECEIPT_REQUEST: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.1");
+/// ESS msgSigDigest attribute (RFC 2634 2.10).
+pub const ATTR_MSG_SIG_DIGEST: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.5");
+/// ESS contentIdentifier attribute (RFC 2634 2.11).
+pub const ATTR_CONTENT_IDENTIFIER: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.7");
+/// ESS mlExpansionHistory attribute (RFC 2634 4.2).
+pub const ATTR_ML_EXPANSION_HISTORY: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.3");
 /// CMSAlgorithmProtection attribute (RFC 6211 2).
 pub const ATTR_ALGORITHM_PROTECTION: Oid = Oid::new_unwrap("1.2.840.113549.1.9.52");
 
@@ -87,6 +93,9 @@ pub fn attribute_name(oid: &Oid) -> String {
         ATTR_SIGNING_CERTIFICATE_V2 => "signing-certificate-v2",
         ATTR_SIGNING_CERTIFICATE => "signing-certificate",
         ATTR_RECEIPT_REQUEST => "receipt-request",
+        ATTR_MSG_SIG_DIGEST => "msg-sig-digest",
+        ATTR_CONTENT_IDENTIFIER => "content-identifier",
+        ATTR_ML_EXPANSION_HISTORY => "ml-expansion-history",
         ATTR_ALGORITHM_PROTECTION => "cms-algorithm-protection",
         _ => return oid.to_string(),
     };

@@ -75,6 +75,7 @@ impl ContentDigests {
 pub struct SignedDataBuilder {
     signers: Vec<SignerSpec>,
     signing_time: Option<SystemTime>,
+    content_type: const_oid::ObjectIdentifier,
 }
 
 impl SignedDataBuilder {
@@ -89,7 +90,25 @@ impl SignedDataBuilder {
         Ok(SignedDataBuilder {
             signers,
             signing_time,
+            content_type: oids::DATA,
         })
+    }
+
+    /// Sign content of another type than id-data (e.g. id-ct-receipt for a signed receipt,
+    /// RFC 2634 2.4): it becomes the eContentType and the content-type attribute.
+    pub fn with_content_type(mut self, content_type: const_oid::ObjectIdentifier) -> Self {
+        self.content_type = content_type;
+        self
+    }
+
+    /// SignedData version (RFC 5652 5.1): 3 when the content is not id-data, else 1 (the
+    /// SignerInfos name their certificates by issuer and serial number).
+    fn version(&self) -> u8 {
+        if self.content_type == oids::DATA {
+            1
+        } else {
+            3
+        }
     }
 
     /// The distinct digest algorithms the content must be hashed with.
@@ -147,7 +166,7 @@ impl SignedDataBuilder {
                 Error::Unexpected(format!("no {} digest of the content", digest_alg.name()))
             })?;
             let spec = AttributeSpec {
-                content_type: oids::DATA,
+                content_type: self.content_type,
                 signer: &s.certificate,
                 scheme: &s.scheme,
                 signing_time: self.signing_time,
@@ -183,15 +202,14 @@ impl SignedDataBuilder {
     /// The whole ContentInfo in DER. With `econtent`, the content is encapsulated
     /// (application/pkcs7-mime; smime-type=signed-data); without, the signature is detached.
     pub fn build(&self, digests: &ContentDigests, econtent: Option<&[u8]>) -> Result<Vec<u8>> {
-        let mut encap = der_oid(&oids::DATA)?;
+        let mut encap = der_oid(&self.content_type)?;
         if let Some(content) = econtent {
             encap.extend(encode_tlv(
                 Tag::context(0, true),
                 &encode_tlv(Tag::OCTET_STRING, content),
             ));
         }
-        // version 1: issuerAndSerialNumber sids, id-data content, X.509 certificates only (RFC 5652 5.1).
-        let mut signed = encode_tlv(Tag::INTEGER, &[1]);
+        let mut signed = encode_tlv(Tag::INTEGER, &[self.version()]);
         signed.extend(self.digest_algorithm_set()?);
         signed.extend(encode_tlv(Tag::SEQUENCE, &encap));
         signed.extend(self.certificate_set()?);
@@ -211,10 +229,10 @@ impl SignedDataBuilder {
         let mut out = vec![0x30, 0x80];
         out.extend(der_oid(&oids::SIGNED_DATA)?);
         out.extend([0xA0, 0x80, 0x30, 0x80]);
-        out.extend(encode_tlv(Tag::INTEGER, &[1]));
+        out.extend(encode_tlv(Tag::INTEGER, &[self.version()]));
         out.extend(self.digest_algorithm_set()?);
         out.extend([0x30, 0x80]);
-        out.extend(der_oid(&oids::DATA)?);
+        out.extend(der_oid(&self.content_type)?);
         out.extend([0xA0, 0x80, 0x24, 0x80]);
         Ok(out)
     }

@@ -379,7 +379,9 @@ pub fn parse_signer_infos(buf: &[u8], element: &Element) -> Result<Vec<SignerInf
         .collect()
 }
 
-fn parse_signer_info(buf: &[u8], element: &Element, index: usize) -> Result<SignerInfo> {
+/// Parse one SignerInfo (RFC 5652 5.3), the `index`-th of its set (also the value of a
+/// countersignature attribute, RFC 5652 11.4).
+pub fn parse_signer_info(buf: &[u8], element: &Element, index: usize) -> Result<SignerInfo> {
     let what = format!("SignerInfo {}", index + 1);
     let what = what.as_str();
     element.expect(Tag::SEQUENCE, what)?;

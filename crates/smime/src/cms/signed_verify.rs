@@ -12,10 +12,11 @@ use x509_cert::Certificate;
 
 use super::attributes::{self, single_value};
 use super::oids;
+use super::receipt::ReceiptRequest;
 use super::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use crate::chain::{check_chain, signing_usage_problem, ChainStatus};
 use crate::crypto::{self, DigestAlgorithm, SignatureScheme};
-use crate::report::{ChainReport, SignerReport, Status};
+use crate::report::{ChainReport, ReceiptRequestReport, SignerReport, Status};
 use crate::{CryptoPolicy, Error};
 
 /// The digest of the received content for one algorithm, and, when the content had bare
@@ -99,6 +100,7 @@ fn check_signer(
         signature_algorithm: None,
         public_key: None,
         capabilities: vec![],
+        receipt_request: None,
         chain: ChainReport::not_checked(),
         problems: vec![],
     };
@@ -269,6 +271,20 @@ fn check_signer(
                 if let Err(e) = attributes::check_signing_certificate_v2(v, cert, &options.policy) {
                     attr_fail(&mut report, Status::BadAttributes, e);
                 }
+            }
+            match single_value(attrs, &oids::ATTR_RECEIPT_REQUEST) {
+                Ok(Some(v)) => match ReceiptRequest::from_attribute_value(v) {
+                    Ok(request) => {
+                        report.receipt_request = Some(ReceiptRequestReport::new(&request))
+                    }
+                    Err(e) => attr_fail(
+                        &mut report,
+                        Status::BadAttributes,
+                        format!("receipt-request attribute: {e}"),
+                    ),
+                },
+                Ok(None) => {}
+                Err(e) => attr_fail(&mut report, Status::BadAttributes, e),
             }
             if let Ok(Some(v)) = single_value(attrs, &oids::ATTR_SMIME_CAPABILITIES) {
                 if let Ok(caps) = attributes::read_capabilities(v) {
