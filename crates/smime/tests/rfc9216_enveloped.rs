@@ -65,7 +65,9 @@ fn dana() -> RecipientIdentity {
 fn decrypt_content(enveloped: &EnvelopedData, key: &[u8]) -> Option<Vec<u8>> {
     let mut decryptor = ContentDecryptor::new(&enveloped.encryption, key).ok()?;
     let mut out = Vec::new();
-    decryptor.update(&enveloped.encrypted_content, &mut out).ok()?;
+    decryptor
+        .update(&enveloped.encrypted_content, &mut out)
+        .ok()?;
     decryptor
         .finish(
             &mut out,

@@ -1524,3 +1524,298 @@ pub fn capability(peer: Peer, op: Op, alg: Alg) -> bool {
         (Peer::Nss | Peer::Gpgsm, Op::Sign, RsaPss) => false,
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Encryption recipients
+// ---------------------------------------------------------------------------------------------
+
+/// The key of an encryption recipient.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RecipientKey {
+    /// RSA 2048: key transport.
+    Rsa,
+    /// EC P-256: ECDH key agreement.
+    P256,
+    /// EC P-384: ECDH key agreement.
+    P384,
+    /// X25519: key agreement (RFC 8418).
+    X25519,
+}
+
+impl RecipientKey {
+    /// Every kind, in a fixed order.
+    pub const ALL: [RecipientKey; 4] = [
+        RecipientKey::Rsa,
+        RecipientKey::P256,
+        RecipientKey::P384,
+        RecipientKey::X25519,
+    ];
+
+    /// Short name.
+    pub fn name(self) -> &'static str {
+        match self {
+            RecipientKey::Rsa => "rsa",
+            RecipientKey::P256 => "p256",
+            RecipientKey::P384 => "p384",
+            RecipientKey::X25519 => "x25519",
+        }
+    }
+
+    /// The key usage an encryption certificate of this kind has (RFC 8550 4.4.2).
+    pub fn encryption_usage(self) -> &'static str {
+        match self {
+            RecipientKey::Rsa => "keyEncipherment",
+            _ => "keyAgreement",
+        }
+    }
+
+    /// The signing [`Alg`] of the same key type, for the peer installers (none for X25519).
+    fn alg(self) -> Option<Alg> {
+        match self {
+            RecipientKey::Rsa => Some(Alg::Rsa),
+            RecipientKey::P256 => Some(Alg::P256),
+            RecipientKey::P384 => Some(Alg::P384),
+            RecipientKey::X25519 => None,
+        }
+    }
+}
+
+/// An encryption recipient: certificate (issued by the intermediate) and key.
+#[derive(Clone, Debug)]
+pub struct Recipient {
+    /// The key kind.
+    pub kind: RecipientKey,
+    /// File stem, NSS nickname and local part of the address.
+    pub name: String,
+    /// `<name>@example.com`.
+    pub email: String,
+    /// Certificate, PEM.
+    pub cert: PathBuf,
+    /// Private key, PKCS#8 PEM.
+    pub key: PathBuf,
+    /// PKCS#12 (password "test", modern encryption, with the CA chain).
+    pub p12: PathBuf,
+}
+
+impl Recipient {
+    /// The same certificate and key as a [`Leaf`], for [`Nss::import`] and [`Gpgsm::add`]
+    /// (none for X25519, which neither peer reads).
+    pub fn leaf(&self, pki: &Pki) -> Option<Leaf> {
+        Some(Leaf {
+            alg: self.kind.alg()?,
+            name: self.name.clone(),
+            email: self.email.clone(),
+            cert: self.cert.clone(),
+            key: self.key.clone(),
+            p12: self.p12.clone(),
+            chain: vec![pki.intermediate.clone()],
+            full_chain: vec![pki.intermediate.clone(), pki.root.clone()],
+        })
+    }
+}
+
+impl Pki {
+    /// An encryption recipient `name` of `kind`, issued by the intermediate with keyUsage
+    /// `key_usage` (e.g. [`RecipientKey::encryption_usage`], or `digitalSignature` for a
+    /// certificate that must be refused), emailProtection and an rfc822Name. An X25519 key
+    /// cannot sign its own request, so its certificate is made with `-force_pubkey`.
+    pub fn recipient(&self, kind: RecipientKey, name: &str, key_usage: &str) -> Recipient {
+        let f = |n: &str| self.dir.join(n);
+        let email = format!("{name}@example.com");
+        let key = f(&format!("{name}.key"));
+        let cert = f(&format!("{name}.pem"));
+        let p12 = f(&format!("{name}.p12"));
+        let ext = f(&format!("{name}.ext"));
+        fs::write(
+            &ext,
+            format!(
+                "basicConstraints=critical,CA:FALSE\n\
+                 keyUsage=critical,{key_usage}\n\
+                 extendedKeyUsage=emailProtection\n\
+                 subjectAltName=email:{email}\n\
+                 subjectKeyIdentifier=hash\n\
+                 authorityKeyIdentifier=keyid\n"
+            ),
+        )
+        .unwrap();
+        let subject = format!("/O=smime tests/CN={name}/emailAddress={email}");
+        match kind.alg() {
+            Some(alg) => {
+                genkey(alg, &key);
+                issue(
+                    &self.dir,
+                    &key,
+                    &subject,
+                    &ext,
+                    &self.intermediate,
+                    &self.intermediate_key,
+                    &cert,
+                );
+            }
+            None => {
+                must(
+                    openssl()
+                        .args(["genpkey", "-algorithm", "X25519", "-out"])
+                        .arg(&key),
+                );
+                let public = f(&format!("{name}.pub.pem"));
+                must(
+                    openssl()
+                        .args(["pkey", "-pubout", "-in"])
+                        .arg(&key)
+                        .arg("-out")
+                        .arg(&public),
+                );
+                must(
+                    openssl()
+                        .args([
+                            "x509", "-new", "-sha256", "-days", "3650", "-subj", &subject,
+                        ])
+                        .arg("-force_pubkey")
+                        .arg(&public)
+                        .arg("-CA")
+                        .arg(&self.intermediate)
+                        .arg("-CAkey")
+                        .arg(&self.intermediate_key)
+                        .arg("-extfile")
+                        .arg(&ext)
+                        .arg("-out")
+                        .arg(&cert),
+                );
+            }
+        }
+        must(
+            openssl()
+                .args(["pkcs12", "-export"])
+                .arg("-in")
+                .arg(&cert)
+                .arg("-inkey")
+                .arg(&key)
+                .arg("-certfile")
+                .arg(&self.intermediate)
+                .args(["-name", name, "-passout", &format!("pass:{P12_PASSWORD}")])
+                .args(["-keypbe", "AES-256-CBC", "-certpbe", "AES-256-CBC"])
+                .args(["-macalg", "sha256"])
+                .arg("-out")
+                .arg(&p12),
+        );
+        Recipient {
+            kind,
+            name: name.to_string(),
+            email,
+            cert,
+            key,
+            p12,
+        }
+    }
+}
+
+impl Nss {
+    /// Import `leaf`'s PKCS#12 (certificate and key); whether it worked.
+    pub fn import(&mut self, leaf: &Leaf) -> bool {
+        let o = run(Command::new("pk12util").arg("-i").arg(&leaf.p12).args([
+            "-d",
+            &self.dbarg(),
+            "-W",
+            P12_PASSWORD,
+            "-K",
+            "",
+        ]));
+        if o.ok() {
+            self.imported.push(leaf.name.clone());
+        }
+        o.ok()
+    }
+
+    /// `cmsutil -E` to the recipients (nicknames or addresses in the database) over
+    /// `content`. The DER EnvelopedData is in `stdout`.
+    pub fn cmsutil_encrypt(&self, recipients: &[&str], content: &[u8]) -> Outcome {
+        let tmp = scratch(&self.base);
+        let input = tmp.path().join("content");
+        let output = tmp.path().join("out.p7m");
+        fs::write(&input, content).unwrap();
+        let mut cmd = Command::new("cmsutil");
+        cmd.args(["-E", "-d", &self.dbarg(), "-r", &recipients.join(",")])
+            .arg("-i")
+            .arg(&input)
+            .arg("-o")
+            .arg(&output);
+        let mut o = run(&mut cmd);
+        o.stdout = if o.ok() {
+            fs::read(&output).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        o
+    }
+
+    /// `cmsutil -D` of a DER EnvelopedData: the decrypted content is in `stdout`.
+    pub fn cmsutil_decrypt(&self, der: &[u8]) -> Outcome {
+        let tmp = scratch(&self.base);
+        let input = tmp.path().join("in.p7m");
+        let output = tmp.path().join("content");
+        fs::write(&input, der).unwrap();
+        let mut o = run(Command::new("cmsutil")
+            .args(["-D", "-d", &self.dbarg(), "-p", ""])
+            .arg("-i")
+            .arg(&input)
+            .arg("-o")
+            .arg(&output));
+        o.stdout = fs::read(&output).unwrap_or_default();
+        o
+    }
+}
+
+impl Gpgsm {
+    /// Install `leaf`'s certificate and key; whether it worked.
+    pub fn add(&mut self, leaf: &Leaf) -> bool {
+        let ok = self.install(leaf);
+        if ok {
+            self.imported.push(leaf.name.clone());
+        }
+        ok
+    }
+
+    /// `gpgsm --encrypt` to the recipients (addresses) over `content`; DER in `stdout`.
+    pub fn gpgsm_encrypt(&self, recipients: &[&str], content: &[u8]) -> Outcome {
+        let tmp = scratch(&self.base);
+        let input = tmp.path().join("content");
+        let output = tmp.path().join("out.p7m");
+        fs::write(&input, content).unwrap();
+        let mut cmd = self.cmd();
+        for r in recipients {
+            cmd.args(["--recipient", r]);
+        }
+        cmd.arg("--encrypt")
+            .arg("--output")
+            .arg(&output)
+            .arg(&input);
+        let mut o = run_with_stdin(&mut cmd, format!("{P12_PASSWORD}\n").as_bytes());
+        o.stdout = if o.ok() {
+            fs::read(&output).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        o
+    }
+
+    /// `gpgsm --decrypt` of a DER EnvelopedData: the content is in `stdout`.
+    pub fn gpgsm_decrypt(&self, der: &[u8]) -> Outcome {
+        let tmp = scratch(&self.base);
+        let input = tmp.path().join("in.p7m");
+        let output = tmp.path().join("content");
+        fs::write(&input, der).unwrap();
+        let mut cmd = self.cmd();
+        cmd.arg("--output")
+            .arg(&output)
+            .arg("--decrypt")
+            .arg(&input);
+        let mut o = run_with_stdin(&mut cmd, format!("{P12_PASSWORD}\n").as_bytes());
+        o.stdout = if o.ok() {
+            fs::read(&output).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        o
+    }
+}
