@@ -26,6 +26,8 @@ Examples:
   smime sign --cert me.pem --key me.key --receipt-request me@example.com --in mail.eml --out signed.eml
   smime receipt --cert me.pem --key me.key --in received.eml --out receipt.eml
   smime verify-receipt --original sent.eml --trust ca.pem --in receipt.eml
+  smime protect --cert me.pem --key me.key --to bob.pem --in mail.eml --out protected.eml
+  smime open --cert bob.pem --key bob.key --trust ca.pem --in protected.eml --out mail.eml
 
 Exit codes: 0 success, 1 the message is not valid, 2 usage or input error.";
 
@@ -52,6 +54,16 @@ pub enum Command {
         after_help = "Example:\n  smime decrypt --cert me.pem --key me.key --in encrypted.eml --out mail.eml"
     )]
     Decrypt(DecryptArgs),
+    /// Sign, then encrypt, in one pass (with header protection, RFC 9788).
+    #[command(
+        after_help = "Example:\n  smime protect --cert me.pem --key me.key --chain ca.pem --to bob.pem --self me.pem --in mail.eml --out protected.eml"
+    )]
+    Protect(ProtectArgs),
+    /// Peel every encrypted, signed and compressed layer; verify and report each one.
+    #[command(
+        after_help = "Example:\n  smime open --cert me.pem --key me.key --trust ca.pem --in protected.eml --out mail.eml\n\nOnly the protected (innermost) entity is written, and only when every layer is good;\nthe report goes to standard error."
+    )]
+    Open(OpenArgs),
     /// Show the structure of an S/MIME message or CMS file: layers, algorithms, signers, certificates.
     Inspect(InspectArgs),
     /// Make the signed receipt (RFC 2634) for a received signed message that asks for one.
@@ -334,6 +346,74 @@ pub struct DecryptArgs {
     #[arg(long)]
     pub allow_legacy: bool,
     /// Print the report as JSON on standard error.
+    #[arg(long)]
+    pub json: bool,
+    /// Input and output.
+    #[command(flatten)]
+    pub io: InOut,
+}
+
+/// `smime protect`.
+#[derive(Args, Debug)]
+pub struct ProtectArgs {
+    /// Signer certificate (PEM or DER).
+    #[arg(long, value_name = "CERT")]
+    pub cert: PathBuf,
+    /// Signer private key (PEM or DER; PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+    /// Certificates to include for the chain (PEM may hold several).
+    #[arg(long, value_name = "FILE")]
+    pub chain: Vec<PathBuf>,
+    /// Recipient certificate; repeat for several. Without any, the message is only signed
+    /// (header protection hp="clear").
+    #[arg(long, value_name = "CERT")]
+    pub to: Vec<PathBuf>,
+    /// The sender's own certificate, so that sent mail stays readable.
+    #[arg(long = "self", value_name = "CERT")]
+    pub self_cert: Option<PathBuf>,
+    /// Content-encryption algorithm.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub cipher: CipherArg,
+    /// RSA key transport.
+    #[arg(long, value_enum, default_value = "oaep")]
+    pub key_transport: KeyTransportArg,
+    /// Compress the signed message before encrypting it (RFC 3274).
+    #[arg(long)]
+    pub compress: bool,
+    /// Sign the encrypted message again: sign, encrypt, sign (RFC 2634 triple wrapping).
+    #[arg(long)]
+    pub triple_wrap: bool,
+    /// Keep the real Subject on the outside of an encrypted message instead of "[...]".
+    #[arg(long)]
+    pub keep_subject: bool,
+    /// Opaque inner signature (application/pkcs7-mime; smime-type=signed-data).
+    #[arg(long)]
+    pub opaque: bool,
+    /// Digest algorithm.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub digest: DigestArg,
+    /// Input and output.
+    #[command(flatten)]
+    pub io: InOut,
+}
+
+/// `smime open`.
+#[derive(Args, Debug)]
+pub struct OpenArgs {
+    /// A recipient certificate (finds the RecipientInfo); repeat with --key for several.
+    #[arg(long, value_name = "CERT")]
+    pub cert: Vec<PathBuf>,
+    /// The recipient's private key, in the order of --cert.
+    #[arg(long, value_name = "KEY")]
+    pub key: Vec<PathBuf>,
+    /// Trust anchor certificates for the signatures (PEM may hold several).
+    #[arg(long, value_name = "CA")]
+    pub trust: Vec<PathBuf>,
+    /// Accept legacy algorithms for reading old mail: SHA-1, RSA keys from 1024 bits, 3DES, RC2.
+    #[arg(long)]
+    pub allow_legacy: bool,
+    /// Print the report as JSON (stable, documented in the README) on standard error.
     #[arg(long)]
     pub json: bool,
     /// Input and output.

@@ -44,6 +44,8 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Command::Verify(a) => commands::verify::run(a),
         Command::Encrypt(a) => commands::encrypt::run(a).map(|()| true),
         Command::Decrypt(a) => commands::decrypt::run(a),
+        Command::Protect(a) => commands::protect::run(a).map(|()| true),
+        Command::Open(a) => commands::open::run(a),
         Command::Inspect(a) => commands::inspect::run(a).map(|()| true),
         Command::Receipt(a) => commands::receipt::run(a),
         Command::VerifyReceipt(a) => commands::verify_receipt::run(a),

@@ -53,6 +53,15 @@ pub enum Error {
     /// The input is well-formed but not what the operation needs (e.g. not signed at all).
     #[error("{0}")]
     Unexpected(String),
+    /// A stage of a processing chain (e.g. the signing stage of `protect`) failed.
+    #[error("{stage} stage: {source}")]
+    Stage {
+        /// Which stage (`sign`, `compress`, `encrypt`, `outer sign`, ...).
+        stage: &'static str,
+        /// What went wrong there.
+        #[source]
+        source: Box<Error>,
+    },
     /// Reading or writing failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),

@@ -3,6 +3,10 @@
 //! - [`sign::Signer`] signs whole messages, detached (multipart/signed) or opaque, streaming;
 //! - [`verify::Verifier`] verifies them and returns a [`report::VerifyReport`] per message
 //!   with one report per signer (a bad signature is a result, not an error);
+//! - [`protect::Protector`] signs and encrypts (and triple-wraps) in one streaming pass, with
+//!   header protection (RFC 9788, [`mime::header_protection`]);
+//! - [`open::Opener`] peels any nesting of layers, verifying each, and outputs only the
+//!   protected entity (EFAIL);
 //! - [`inspect::inspect`] shows the structure of any S/MIME or CMS input;
 //! - [`receipt`] makes and checks signed receipts (RFC 2634).
 //!
@@ -21,7 +25,9 @@ pub mod fuzzing;
 pub mod inspect;
 pub mod message;
 pub mod mime;
+pub mod open;
 mod policy;
+pub mod protect;
 pub mod receipt;
 pub mod recipient;
 pub mod report;

@@ -78,6 +78,19 @@ impl Signer {
         output: W,
         progress: &mut dyn FnMut(u64),
     ) -> Result<()> {
+        self.sign_with_protected_headers(&[], input, output, progress)
+    }
+
+    /// [`Signer::sign`], with `protected_fields` (whole header fields, CRLF line ends) put at
+    /// the top of the signed entity's header block, before its Content-* fields: the
+    /// protected header section of RFC 9788 (see [`crate::mime::header_protection`]).
+    pub fn sign_with_protected_headers<R: Read, W: Write>(
+        &self,
+        protected_fields: &[u8],
+        input: R,
+        output: W,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<()> {
         let mut reader = BufReader::with_capacity(CHUNK, input);
         let header = read_header_block(&mut reader, "message")?;
         let mut body = Vec::new();
@@ -85,15 +98,16 @@ impl Signer {
             .take(IN_MEMORY_LIMIT as u64 + 1)
             .read_to_end(&mut body)?;
         progress((header.bytes.len() + body.len()) as u64);
-        let signed_headers = inner_header_block(&header);
         if body.len() <= IN_MEMORY_LIMIT {
-            let mut entity = signed_headers;
+            let mut entity = protected_fields.to_vec();
+            entity.extend(inner_header_block(&header));
             entity.extend_from_slice(&body);
             let entity = mime::prepare_for_signing(&entity)?;
             let mut source = &entity[..];
             self.write_signed(&header, &mut source, output, progress)
         } else {
-            let entity = header_checked_for_streaming(&header)?;
+            let (entity_header, mode) = header_checked_for_streaming(&header)?;
+            let entity = ([protected_fields, &entity_header].concat(), mode);
             let chained = (&body[..]).chain(reader);
             let mut source = CanonicalBody::new(entity, chained)?;
             self.write_signed(&header, &mut source, output, progress)

@@ -1,5 +1,6 @@
 //! `smime encrypt`.
 
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use anyhow::Result;
@@ -14,7 +15,29 @@ use crate::load;
 
 /// Encrypt the input message to the recipients.
 pub fn run(args: &EncryptArgs) -> Result<()> {
-    let cipher = match args.cipher {
+    let encryptor = encryptor(
+        &args.to,
+        args.self_cert.as_deref(),
+        args.cipher,
+        args.key_transport,
+        args.recipient_id,
+    )?;
+    let input = open_input(args.io.input.as_deref())?;
+    let mut output = Output::create(args.io.output.as_deref())?;
+    encryptor.encrypt(input, &mut output)?;
+    output.commit()
+}
+
+/// The encryptor for the recipient certificates in `to` (and `self_cert`), telling on
+/// standard error which cipher `auto` chose and why. Shared with `smime protect`.
+pub fn encryptor(
+    to: &[PathBuf],
+    self_cert: Option<&Path>,
+    cipher: CipherArg,
+    key_transport: KeyTransportArg,
+    recipient_id: RecipientIdArg,
+) -> Result<Encryptor> {
+    let cipher = match cipher {
         CipherArg::Auto => {
             eprintln!(
                 "smime: cipher AES-256-CBC (auto): the recipients' capabilities are not known, and \
@@ -29,16 +52,16 @@ pub fn run(args: &EncryptArgs) -> Result<()> {
         CipherArg::Aes128Cbc => ContentCipher::Aes128Cbc,
         CipherArg::Aes256Cbc => ContentCipher::Aes256Cbc,
     };
-    let transport = match args.key_transport {
+    let transport = match key_transport {
         KeyTransportArg::Oaep => KeyTransport::DEFAULT,
         KeyTransportArg::Pkcs1 => KeyTransport::RsaPkcs1,
     };
-    let identifier = match args.recipient_id {
+    let identifier = match recipient_id {
         RecipientIdArg::IssuerSerial => RecipientIdentifierKind::IssuerAndSerial,
         RecipientIdArg::Ski => RecipientIdentifierKind::SubjectKeyIdentifier,
     };
-    let mut certificates = load::certificates(&args.to)?;
-    if let Some(own) = &args.self_cert {
+    let mut certificates = load::certificates(to)?;
+    if let Some(own) = self_cert {
         let own = load::certificate(own)?;
         if !certificates.contains(&own) {
             certificates.push(own);
@@ -56,9 +79,5 @@ pub fn run(args: &EncryptArgs) -> Result<()> {
         cipher,
         at: SystemTime::now(),
     };
-    let encryptor = Encryptor::new(recipients, options)?;
-    let input = open_input(args.io.input.as_deref())?;
-    let mut output = Output::create(args.io.output.as_deref())?;
-    encryptor.encrypt(input, &mut output)?;
-    output.commit()
+    Ok(Encryptor::new(recipients, options)?)
 }

@@ -3,6 +3,8 @@
 pub mod decrypt;
 pub mod encrypt;
 pub mod inspect;
+pub mod open;
+pub mod protect;
 pub mod receipt;
 pub mod sign;
 pub mod verify;

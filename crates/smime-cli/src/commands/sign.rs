@@ -1,5 +1,6 @@
 //! `smime sign`.
 
+use std::path::Path;
 use std::time::SystemTime;
 
 use anyhow::{bail, Context, Result};
@@ -7,6 +8,7 @@ use smime::cms::receipt::{self, ReceiptRequest, ReceiptsFrom};
 use smime::cms::signed_builder::SignerSpec;
 use smime::crypto::DigestAlgorithm;
 use smime::sign::{SignForm, SignOptions, Signer};
+use x509_cert::Certificate;
 
 use crate::args::{DigestArg, ReceiptFromArg, SignArgs};
 use crate::files::{input_len, open_input, Output};
@@ -21,12 +23,6 @@ pub fn run(args: &SignArgs) -> Result<()> {
             args.key.len()
         );
     }
-    let digest = match args.digest {
-        DigestArg::Auto => None,
-        DigestArg::Sha256 => Some(DigestAlgorithm::Sha256),
-        DigestArg::Sha384 => Some(DigestAlgorithm::Sha384),
-        DigestArg::Sha512 => Some(DigestAlgorithm::Sha512),
-    };
     let chain = load::certificates(&args.chain)?;
     let encryption_certificate = args
         .encryption_cert
@@ -36,17 +32,15 @@ pub fn run(args: &SignArgs) -> Result<()> {
     let receipt_request = receipt_request_attribute(args)?;
     let mut signers = Vec::new();
     for (cert_path, key_path) in args.cert.iter().zip(&args.key) {
-        let certificate = load::certificate(cert_path)?;
-        let key = load::private_key(key_path)?;
-        let scheme = key.scheme(digest.unwrap_or_else(|| key.default_digest()), args.pss)?;
-        signers.push(SignerSpec {
-            certificate,
-            key,
-            scheme,
-            chain: chain.clone(),
-            encryption_certificate: encryption_certificate.clone(),
-            extra_attributes: receipt_request.iter().cloned().collect(),
-        });
+        signers.push(signer_spec(
+            cert_path,
+            key_path,
+            &chain,
+            args.digest,
+            args.pss,
+            encryption_certificate.clone(),
+            receipt_request.iter().cloned().collect(),
+        )?);
     }
     let options = SignOptions {
         form: if args.opaque {
@@ -77,4 +71,33 @@ fn receipt_request_attribute(args: &SignArgs) -> Result<Option<Vec<u8>>> {
     });
     let request = ReceiptRequest::new(&args.receipt_request, from).context("--receipt-request")?;
     Ok(Some(request.to_attribute()?))
+}
+
+/// One signer from its certificate and key files. Shared with `smime protect`.
+pub fn signer_spec(
+    cert: &Path,
+    key: &Path,
+    chain: &[Certificate],
+    digest: DigestArg,
+    pss: bool,
+    encryption_certificate: Option<Certificate>,
+    extra_attributes: Vec<Vec<u8>>,
+) -> Result<SignerSpec> {
+    let digest = match digest {
+        DigestArg::Auto => None,
+        DigestArg::Sha256 => Some(DigestAlgorithm::Sha256),
+        DigestArg::Sha384 => Some(DigestAlgorithm::Sha384),
+        DigestArg::Sha512 => Some(DigestAlgorithm::Sha512),
+    };
+    let certificate = load::certificate(cert)?;
+    let key = load::private_key(key)?;
+    let scheme = key.scheme(digest.unwrap_or_else(|| key.default_digest()), pss)?;
+    Ok(SignerSpec {
+        certificate,
+        key,
+        scheme,
+        chain: chain.to_vec(),
+        encryption_certificate,
+        extra_attributes,
+    })
 }

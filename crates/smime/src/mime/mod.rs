@@ -8,6 +8,7 @@ mod address;
 mod canonical;
 mod content_type;
 mod entity;
+pub mod header_protection;
 mod multipart;
 mod transfer_encoding;
 
