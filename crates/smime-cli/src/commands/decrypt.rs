@@ -102,7 +102,7 @@ fn read_kek(bytes: &[u8]) -> Zeroizing<Vec<u8>> {
 }
 
 fn decode_hex(text: &str) -> Result<Vec<u8>> {
-    if text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         bail!("not hex: an even number of hex digits is expected");
     }
     (0..text.len())

@@ -127,7 +127,7 @@ impl KeyWrapAlgorithm {
     /// Unwrap `wrapped` under `kek`; `None` when the integrity check fails (wrong key or
     /// changed data) or the input has an impossible length.
     pub fn unwrap(&self, kek: &[u8], wrapped: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-        if kek.len() != self.kek_len() || wrapped.len() < 24 || wrapped.len() % 8 != 0 {
+        if kek.len() != self.kek_len() || wrapped.len() < 24 || !wrapped.len().is_multiple_of(8) {
             return None;
         }
         let kek = KeyEncryptionKey::new(self.backend(), kek).ok()?;
