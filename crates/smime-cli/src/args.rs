@@ -28,6 +28,8 @@ Examples:
   smime verify-receipt --original sent.eml --trust ca.pem --in receipt.eml
   smime protect --cert me.pem --key me.key --to bob.pem --in mail.eml --out protected.eml
   smime open --cert bob.pem --key bob.key --trust ca.pem --in protected.eml --out mail.eml
+  smime compress --in mail.eml --out compressed.eml
+  smime decompress --max-size 100M --in compressed.eml --out mail.eml
 
 Exit codes: 0 success, 1 the message is not valid, 2 usage or input error.";
 
@@ -64,6 +66,14 @@ pub enum Command {
         after_help = "Example:\n  smime open --cert me.pem --key me.key --trust ca.pem --in protected.eml --out mail.eml\n\nOnly the protected (innermost) entity is written, and only when every layer is good;\nthe report goes to standard error."
     )]
     Open(OpenArgs),
+    /// Compress a message (CompressedData with zlib, RFC 3274).
+    #[command(after_help = "Example:\n  smime compress --in mail.eml --out compressed.eml")]
+    Compress(CompressArgs),
+    /// Decompress a compressed message, refusing output past a size limit (default 1 GiB).
+    #[command(
+        after_help = "Example:\n  smime decompress --max-size 100M --in compressed.eml --out mail.eml"
+    )]
+    Decompress(DecompressArgs),
     /// Show the structure of an S/MIME message or CMS file: layers, algorithms, signers, certificates.
     Inspect(InspectArgs),
     /// Make the signed receipt (RFC 2634) for a received signed message that asks for one.
@@ -419,4 +429,85 @@ pub struct OpenArgs {
     /// Input and output.
     #[command(flatten)]
     pub io: InOut,
+}
+
+/// `smime compress`.
+#[derive(Args, Debug)]
+pub struct CompressArgs {
+    /// Input and output.
+    #[command(flatten)]
+    pub io: InOut,
+}
+
+/// `smime decompress`.
+#[derive(Args, Debug)]
+pub struct DecompressArgs {
+    /// The most decompressed bytes accepted: a number with an optional K, M, G or T suffix
+    /// (powers of 1024, e.g. 10M). Past it decompression fails and no output is written.
+    #[arg(long, value_name = "BYTES", default_value = "1G", value_parser = parse_size)]
+    pub max_size: u64,
+    /// Print the report as JSON on standard error.
+    #[arg(long)]
+    pub json: bool,
+    /// Input and output.
+    #[command(flatten)]
+    pub io: InOut,
+}
+
+/// A size in bytes: digits with an optional K, M, G or T suffix (powers of 1024; `KiB`,
+/// `MB` and the like are read the same way).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let digits_end = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (digits, suffix) = trimmed.split_at(digits_end);
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size (e.g. 1048576, 512K, 10M, 1G)"))?;
+    let shift = match suffix.to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        _ => {
+            return Err(format!(
+                "`{text}` has an unknown unit `{suffix}` (use K, M, G or T)"
+            ))
+        }
+    };
+    number
+        .checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("`{text}` is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn parse_size_suffixes_are_powers_of_1024() {
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("512K"), Ok(512 << 10));
+        assert_eq!(parse_size("10M"), Ok(10 << 20));
+        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
+        assert_eq!(parse_size("1g"), Ok(1 << 30));
+        assert_eq!(parse_size("2T"), Ok(2 << 40));
+    }
+
+    #[test]
+    fn parse_size_garbage_is_error() {
+        for bad in [
+            "",
+            "M",
+            "10X",
+            "-1",
+            "1.5G",
+            "99999999999999999999",
+            "20000000T",
+        ] {
+            assert!(parse_size(bad).is_err(), "{bad} accepted");
+        }
+    }
 }

@@ -46,6 +46,8 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Command::Decrypt(a) => commands::decrypt::run(a),
         Command::Protect(a) => commands::protect::run(a).map(|()| true),
         Command::Open(a) => commands::open::run(a),
+        Command::Compress(a) => commands::compress::run(a).map(|()| true),
+        Command::Decompress(a) => commands::decompress::run(a).map(|()| true),
         Command::Inspect(a) => commands::inspect::run(a).map(|()| true),
         Command::Receipt(a) => commands::receipt::run(a),
         Command::VerifyReceipt(a) => commands::verify_receipt::run(a),

@@ -8,7 +8,7 @@
 //! message [`DECRYPTION_FAILED`]: key transport never fails on its own (RFC 3218, see
 //! [`crate::crypto::DecryptingKey::unwrap_content_key`]).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 
 use serde::Serialize;
 use x509_cert::Certificate;
@@ -17,17 +17,14 @@ use crate::cms::enveloped_data::{EnvelopedReader, EnvelopedTail};
 use crate::cms::oids;
 use crate::crypto::cipher::{ContentDecryptor, ContentEncryption};
 use crate::crypto::DecryptingKey;
-use crate::message::{looks_like_mime, read_header_block, HeaderBlock};
-use crate::mime::TransferEncoding;
+use crate::input::open_cms_input;
+use crate::message::looks_like_mime;
 use crate::recipient::{content_key_candidates, RecipientIdentity, RecipientSearch};
-use crate::stream::{Base64Reader, PlaintextSink, Spool, SpooledSink};
+use crate::stream::{PlaintextSink, Spool, SpooledSink};
 use crate::{CryptoPolicy, Error, Result};
 
 /// The one message for every failure at the content stage.
 pub const DECRYPTION_FAILED: &str = "decryption failed: wrong key or corrupted message";
-
-/// Largest PEM input read (PEM is decoded in memory; DER, BER, base64 and MIME stream).
-pub const MAX_PEM_INPUT: usize = 64 << 20;
 
 /// Buffer size for streaming.
 const CHUNK: usize = 64 * 1024;
@@ -126,50 +123,8 @@ impl Decryptor {
         input: R,
         sink: &mut dyn PlaintextSink,
     ) -> Result<DecryptReport> {
-        let mut reader = BufReader::with_capacity(CHUNK, input);
-        let start = reader.fill_buf()?;
-        if start.is_empty() {
-            return Err(Error::Unexpected("the input is empty".into()));
-        }
-        if looks_like_mime(start) {
-            let header = read_header_block(&mut reader, "message")?;
-            check_encrypted_type(&header)?;
-            let mut outer = Vec::new();
-            for h in header.outer_headers() {
-                if !h.name.eq_ignore_ascii_case("MIME-Version") {
-                    outer.extend(header.field_bytes(h));
-                }
-            }
-            outer.extend_from_slice(b"MIME-Version: 1.0\r\n");
-            match header.entity.transfer_encoding() {
-                TransferEncoding::Base64 => {
-                    self.decrypt_cms(Base64Reader::new(reader), Some(&outer), sink)
-                }
-                TransferEncoding::SevenBit
-                | TransferEncoding::EightBit
-                | TransferEncoding::Binary => self.decrypt_cms(reader, Some(&outer), sink),
-                other => Err(Error::mime(
-                    "message",
-                    format!("unsupported transfer encoding {other:?} for application/pkcs7-mime"),
-                )),
-            }
-        } else if start[0] == 0x30 {
-            self.decrypt_cms(reader, None, sink)
-        } else if start.starts_with(b"-----BEGIN") {
-            let mut text = Vec::new();
-            reader
-                .take(MAX_PEM_INPUT as u64 + 1)
-                .read_to_end(&mut text)?;
-            if text.len() > MAX_PEM_INPUT {
-                return Err(Error::Unexpected(format!(
-                    "PEM input larger than {MAX_PEM_INPUT} bytes: give it as DER or as a MIME message"
-                )));
-            }
-            let der = decode_pem_or_base64(&text)?;
-            self.decrypt_cms(&der[..], None, sink)
-        } else {
-            self.decrypt_cms(Base64Reader::new(reader), None, sink)
-        }
+        let input = open_cms_input(input, &["enveloped-data", "authEnveloped-data"])?;
+        self.decrypt_cms(input.cms, input.outer_headers.as_deref(), sink)
     }
 
     /// Decrypt a CMS ContentInfo read from `cms`: the head (RecipientInfos and algorithm)
@@ -327,61 +282,7 @@ impl ContentPass {
     }
 }
 
-/// Check that a MIME message is an encrypted S/MIME message (RFC 8551 3.3).
-fn check_encrypted_type(header: &HeaderBlock) -> Result<()> {
-    let content_type = header.entity.content_type()?;
-    let mime_type = content_type.mime_type.to_ascii_lowercase();
-    let name = content_type
-        .param("name")
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    if !(mime_type == "application/pkcs7-mime"
-        || mime_type == "application/x-pkcs7-mime"
-        || (mime_type == "application/octet-stream" && name.ends_with(".p7m")))
-    {
-        return Err(Error::mime(
-            "message",
-            format!("the message is {mime_type}, not an encrypted S/MIME message (application/pkcs7-mime)"),
-        ));
-    }
-    match content_type
-        .param("smime-type")
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        None | Some("enveloped-data") | Some("authenveloped-data") => Ok(()),
-        Some(other) => Err(Error::mime(
-            "message",
-            format!("the message is S/MIME {other}, not enveloped-data or authEnveloped-data"),
-        )),
-    }
-}
-
 /// Whether decrypted bytes begin like a MIME entity: a header field or an empty header block.
 fn starts_like_entity(content: &[u8]) -> bool {
     content.starts_with(b"\r\n") || content.starts_with(b"\n") || looks_like_mime(content)
-}
-
-/// Decode PEM (`-----BEGIN ...-----`) or bare base64 to DER.
-fn decode_pem_or_base64(text: &[u8]) -> Result<Vec<u8>> {
-    let body: Vec<u8> = if text.starts_with(b"-----BEGIN") {
-        String::from_utf8_lossy(text)
-            .lines()
-            .filter(|l| !l.starts_with("-----"))
-            .collect::<String>()
-            .into_bytes()
-    } else {
-        text.to_vec()
-    };
-    let mut out = Vec::new();
-    Base64Reader::new(&body[..])
-        .read_to_end(&mut out)
-        .map_err(|e| {
-            Error::asn1(
-                "CMS input",
-                0,
-                format!("neither DER nor PEM nor base64: {e}"),
-            )
-        })?;
-    Ok(out)
 }

@@ -11,8 +11,7 @@ use std::time::SystemTime;
 
 use crate::cms::enveloped_builder::{EnvelopedDataBuilder, RecipientSpec};
 use crate::crypto::cipher::ContentCipher;
-use crate::message::{read_header_block, HeaderBlock};
-use crate::mime::{CrlfWriter, TransferEncoding};
+use crate::message::{pkcs7_mime_headers, read_header_block, write_protected_entity};
 use crate::stream::Base64Writer;
 use crate::Result;
 
@@ -65,25 +64,11 @@ impl Encryptor {
             "enveloped-data"
         };
         let mut out = BufWriter::with_capacity(CHUNK, output);
-        for h in header.outer_headers() {
-            if !h.name.eq_ignore_ascii_case("MIME-Version") {
-                out.write_all(&header.field_bytes(h))?;
-            }
-        }
-        write!(
-            out,
-            "MIME-Version: 1.0\r\nContent-Type: application/pkcs7-mime; smime-type={smime_type}; name=\"smime.p7m\"\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n"
-        )?;
+        out.write_all(&header.outer_header_bytes())?;
+        out.write_all(pkcs7_mime_headers(smime_type, "smime.p7m").as_bytes())?;
         let b64 = Base64Writer::new(&mut out);
         let mut cms = self.builder.writer(b64)?;
-        cms.write_all(&entity_header_block(&header))?;
-        if header.entity.transfer_encoding() == TransferEncoding::Binary {
-            std::io::copy(&mut reader, &mut cms)?;
-        } else {
-            let mut crlf = CrlfWriter::new(&mut cms);
-            std::io::copy(&mut reader, &mut crlf)?;
-            crlf.into_inner()?;
-        }
+        write_protected_entity(&header, &mut reader, &mut cms)?;
         cms.finish()?.finish()?;
         out.flush()?;
         Ok(())
@@ -95,23 +80,4 @@ impl Encryptor {
         self.encrypt(message, &mut out)?;
         Ok(out)
     }
-}
-
-/// The header block of the entity to encrypt: the Content-* headers (text/plain when there
-/// is no Content-Type) and the empty line. Its body follows with CRLF line ends unless it
-/// is declared binary.
-fn entity_header_block(header: &HeaderBlock) -> Vec<u8> {
-    let mut out = Vec::new();
-    let content = header.content_headers();
-    if !content
-        .iter()
-        .any(|h| h.name.eq_ignore_ascii_case("Content-Type"))
-    {
-        out.extend_from_slice(b"Content-Type: text/plain; charset=us-ascii\r\n");
-    }
-    for h in content {
-        out.extend(header.field_bytes(h));
-    }
-    out.extend_from_slice(b"\r\n");
-    out
 }

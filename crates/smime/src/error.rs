@@ -50,6 +50,15 @@ pub enum Error {
         /// Why, and how to allow it if it can be allowed.
         reason: String,
     },
+    /// Output would grow past a limit set to keep hostile input from exhausting memory or
+    /// disk (a decompression bomb).
+    #[error("{what} is larger than the limit of {limit} bytes")]
+    TooLarge {
+        /// What grew (`the decompressed content`).
+        what: String,
+        /// The limit, in bytes.
+        limit: u64,
+    },
     /// The input is well-formed but not what the operation needs (e.g. not signed at all).
     #[error("{0}")]
     Unexpected(String),

@@ -10,8 +10,9 @@ use x509_cert::Certificate;
 
 use crate::ber::{Class, Element, Tag};
 use crate::cms::signed_data::{self, SignerIdentifier};
-use crate::cms::{attributes, oids};
+use crate::cms::{attributes, compressed_data, oids};
 use crate::crypto;
+use crate::input::decode_pem_or_base64;
 use crate::message::looks_like_mime;
 use crate::mime;
 use crate::{Error, Result};
@@ -125,9 +126,7 @@ fn decode_cms_text(input: &[u8]) -> Result<Vec<u8>> {
     if input.first() == Some(&0x30) {
         return Ok(input.to_vec());
     }
-    let text = String::from_utf8_lossy(input);
-    let b64: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
-    mime::decode_body(b64.as_bytes(), &mime::TransferEncoding::Base64, "CMS input")
+    decode_pem_or_base64(input)
 }
 
 fn inspect_mime(bytes: &[u8], name: &str, depth: usize, layers: &mut Vec<Layer>) -> Result<()> {
@@ -237,32 +236,84 @@ fn inspect_cms(der: &[u8], depth: usize, layers: &mut Vec<Layer>) -> Result<()> 
             summarise_enveloped(der, &content, &mut layer)?;
         }
         oids::COMPRESSED_DATA => {
-            let parts = content.children(der, "CompressedData")?;
-            if let Some(alg) = parts
-                .get(1)
-                .and_then(|a| a.children(der, "CompressedData").ok())
-            {
-                if let Some(oid) = alg.first().and_then(|o| o.oid(der, "CompressedData").ok()) {
-                    let name = if oid.to_string() == "1.2.840.113549.1.9.16.3.8" {
-                        "zlib".to_string()
-                    } else {
-                        oid.to_string()
-                    };
-                    layer.details.push(("compression".into(), name));
-                }
-            }
+            inner = summarise_compressed(der, &content, &mut layer)?;
         }
         _ => {}
     }
     layers.push(layer);
     if let Some(inner) = inner {
         if looks_like_mime(&inner) {
-            inspect_mime(&inner, "signed content", depth + 1, layers)?;
+            let part = if content_type == oids::COMPRESSED_DATA {
+                "compressed content"
+            } else {
+                "signed content"
+            };
+            inspect_mime(&inner, part, depth + 1, layers)?;
         } else if inner.first() == Some(&0x30) {
             inspect_cms(&inner, depth + 1, layers)?;
         }
     }
     Ok(())
+}
+
+/// The largest decompressed content that inspection holds to show the layers inside.
+const MAX_INSPECT_DECOMPRESSED: u64 = 64 * 1024 * 1024;
+
+/// CompressedData (RFC 3274): version, algorithm, eContentType and sizes; returns the
+/// decompressed content when it is id-data and no larger than [`MAX_INSPECT_DECOMPRESSED`].
+fn summarise_compressed(
+    der: &[u8],
+    content: &Element,
+    layer: &mut Layer,
+) -> Result<Option<Vec<u8>>> {
+    let what = "CompressedData";
+    let parts = content.children(der, what)?;
+    if let Some(version) = parts.first() {
+        layer.details.push((
+            "version".into(),
+            version.small_integer(der, what)?.to_string(),
+        ));
+    }
+    if let Some(alg) = parts.get(1) {
+        let oid = alg
+            .children(der, what)?
+            .first()
+            .ok_or_else(|| Error::asn1(what, alg.range.start, "empty AlgorithmIdentifier"))?
+            .oid(der, what)?;
+        let name = if oid == oids::ZLIB_COMPRESS {
+            "zlib".to_string()
+        } else {
+            oid.to_string()
+        };
+        layer.details.push(("compression".into(), name));
+    }
+    if let Some(oid) = parts
+        .get(2)
+        .and_then(|encap| encap.children(der, what).ok())
+        .and_then(|fields| fields.first().and_then(|o| o.oid(der, what).ok()))
+    {
+        layer
+            .details
+            .push(("eContentType".into(), oids::content_type_name(&oid)));
+    }
+    match compressed_data::decompress_to_vec(der, MAX_INSPECT_DECOMPRESSED) {
+        Ok((info, bytes)) => {
+            layer.details.push((
+                "eContent".into(),
+                format!(
+                    "{} bytes compressed, {} bytes decompressed",
+                    info.compressed_bytes, info.decompressed_bytes
+                ),
+            ));
+            Ok((info.econtent_type == oids::DATA).then_some(bytes))
+        }
+        Err(e) => {
+            layer
+                .details
+                .push(("eContent".into(), format!("not decompressed: {e}")));
+            Ok(None)
+        }
+    }
 }
 
 fn summarise_enveloped(der: &[u8], content: &Element, layer: &mut Layer) -> Result<()> {

@@ -7,6 +7,8 @@
 //!   header protection (RFC 9788, [`mime::header_protection`]);
 //! - [`open::Opener`] peels any nesting of layers, verifying each, and outputs only the
 //!   protected entity (EFAIL);
+//! - [`compress::Compressor`] and [`compress::Decompressor`] compress and decompress
+//!   messages (CompressedData, RFC 3274), streaming, with a limit on decompressed size;
 //! - [`inspect::inspect`] shows the structure of any S/MIME or CMS input;
 //! - [`receipt`] makes and checks signed receipts (RFC 2634).
 //!
@@ -16,12 +18,14 @@
 pub mod ber;
 pub mod chain;
 pub mod cms;
+pub mod compress;
 pub mod crypto;
 pub mod decrypt;
 pub mod encrypt;
 mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod input;
 pub mod inspect;
 pub mod message;
 pub mod mime;

@@ -1,10 +1,12 @@
 //! The RFC 5322 message around the protected entity: reading the header block from a
-//! stream, and telling outer headers (From, To, Subject, ...) from the content headers
-//! (Content-*) that belong to the protected MIME entity (RFC 8551 3.1).
+//! stream, telling outer headers (From, To, Subject, ...) from the content headers
+//! (Content-*) that belong to the protected MIME entity (RFC 8551 3.1), and writing the
+//! protected entity and the outer message around a CMS object. Encryption and compression
+//! share these, so every layer forms its entity the same way.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read, Write};
 
-use crate::mime::{self, Entity, Header};
+use crate::mime::{self, CrlfWriter, Entity, Header, TransferEncoding};
 use crate::{Error, Result};
 
 /// The largest header block read (a guard against endless header lines).
@@ -37,6 +39,17 @@ impl HeaderBlock {
                 Entity::is_content_header(&h.name) && !h.name.eq_ignore_ascii_case("MIME-Version")
             })
             .collect()
+    }
+
+    /// The outer headers as they head a message that wraps a new entity: every header but
+    /// Content-* and MIME-Version, as received (CRLF line ends), then `MIME-Version: 1.0`.
+    pub fn outer_header_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.bytes.len() + 20);
+        for h in self.outer_headers() {
+            out.extend(self.field_bytes(h));
+        }
+        out.extend_from_slice(b"MIME-Version: 1.0\r\n");
+        out
     }
 
     /// The raw bytes of a header field (name, colon, value, folded lines), with CRLF line ends.
@@ -73,6 +86,43 @@ pub fn read_header_block<R: BufRead>(reader: &mut R, part: &str) -> Result<Heade
     }
     let entity = mime::parse_entity(&bytes, part)?;
     Ok(HeaderBlock { bytes, entity })
+}
+
+/// Write the protected entity (RFC 8551 3.1): the Content-* headers (text/plain when there
+/// is no Content-Type, RFC 2045 5.2), an empty line, and the body read from `body`, with
+/// canonical CRLF line ends (RFC 8551 3.1.1) unless the body is declared binary. Streams:
+/// memory stays bounded whatever the body size. Returns the number of body bytes read.
+pub fn write_protected_entity(
+    header: &HeaderBlock,
+    body: &mut dyn Read,
+    out: &mut dyn Write,
+) -> Result<u64> {
+    let content = header.content_headers();
+    if !content
+        .iter()
+        .any(|h| h.name.eq_ignore_ascii_case("Content-Type"))
+    {
+        out.write_all(b"Content-Type: text/plain; charset=us-ascii\r\n")?;
+    }
+    for h in content {
+        out.write_all(&header.field_bytes(h))?;
+    }
+    out.write_all(b"\r\n")?;
+    if header.entity.transfer_encoding() == TransferEncoding::Binary {
+        return Ok(std::io::copy(body, out)?);
+    }
+    let mut crlf = CrlfWriter::new(out);
+    let n = std::io::copy(body, &mut crlf)?;
+    crlf.into_inner()?;
+    Ok(n)
+}
+
+/// The MIME headers of an application/pkcs7-mime entity (RFC 8551 3.2) with this smime-type
+/// and file name (`smime.p7m`, `smime.p7z`), base64-encoded, ending with the empty line.
+pub fn pkcs7_mime_headers(smime_type: &str, file_name: &str) -> String {
+    format!(
+        "Content-Type: application/pkcs7-mime; smime-type={smime_type}; name=\"{file_name}\"\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"{file_name}\"\r\n\r\n"
+    )
 }
 
 /// Whether the input looks like a MIME message rather than bare CMS (DER, PEM or base64).

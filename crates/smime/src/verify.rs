@@ -24,10 +24,11 @@ use x509_cert::Certificate;
 use crate::cms::signed_data::{self, SignedData};
 use crate::cms::signed_verify::{check_signers, ComputedDigest, SignerCheckOptions};
 use crate::crypto::{self, DigestAlgorithm};
+use crate::input::{decode_pem_or_base64, pkcs7_body_reader};
 use crate::message::{looks_like_mime, read_header_block, HeaderBlock};
-use crate::mime::{self, CrlfWriter, MultipartScanner, ScanEvent, TransferEncoding};
+use crate::mime::{self, CrlfWriter, MultipartScanner, ScanEvent};
 use crate::report::{Status, VerifyReport};
-use crate::stream::{Base64Reader, DigestSet};
+use crate::stream::DigestSet;
 use crate::{CryptoPolicy, Error, Result};
 
 /// The largest signature part (or CMS without its content) held in memory.
@@ -288,20 +289,7 @@ impl Verifier {
                     )))
                 }
             };
-            let decoded: Box<dyn Read + '_> = match header.entity.transfer_encoding() {
-                TransferEncoding::Base64 => Box::new(Base64Reader::new(body)),
-                TransferEncoding::SevenBit
-                | TransferEncoding::EightBit
-                | TransferEncoding::Binary => Box::new(body),
-                other => {
-                    return Err(Error::mime(
-                        "message",
-                        format!(
-                            "unsupported transfer encoding {other:?} for application/pkcs7-mime"
-                        ),
-                    ))
-                }
-            };
+            let decoded = pkcs7_body_reader(header.entity.transfer_encoding(), body)?;
             self.verify_signed_data_stream(decoded, None, content_out, form)?
         } else if mime_type.starts_with("multipart/") && outermost {
             return self.verify_nested(header, body, content_out);
@@ -754,28 +742,4 @@ fn sender_check(header: &HeaderBlock, report: &mut VerifyReport) {
         report.valid = false;
     }
     report.warnings.extend(problems);
-}
-
-/// Decode PEM (`-----BEGIN ...-----`) or bare base64 to DER.
-fn decode_pem_or_base64(text: &[u8]) -> Result<Vec<u8>> {
-    let body: Vec<u8> = if text.starts_with(b"-----BEGIN") {
-        let s = String::from_utf8_lossy(text);
-        s.lines()
-            .filter(|l| !l.starts_with("-----"))
-            .collect::<String>()
-            .into_bytes()
-    } else {
-        text.to_vec()
-    };
-    let mut out = Vec::new();
-    Base64Reader::new(&body[..])
-        .read_to_end(&mut out)
-        .map_err(|e| {
-            Error::asn1(
-                "CMS input",
-                0,
-                format!("neither DER nor PEM nor base64: {e}"),
-            )
-        })?;
-    Ok(out)
 }

@@ -69,3 +69,8 @@ fn cms_signed_data_corpus() {
 fn cms_receipt_corpus() {
     replay("cms_receipt", smime::fuzzing::receipt);
 }
+
+#[test]
+fn cms_compressed_corpus() {
+    replay("cms_compressed", smime::fuzzing::compressed_data);
+}

@@ -1,5 +1,7 @@
 //! One module per command.
 
+pub mod compress;
+pub mod decompress;
 pub mod decrypt;
 pub mod encrypt;
 pub mod inspect;

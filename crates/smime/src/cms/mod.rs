@@ -7,11 +7,13 @@
 //! - [`recipient_info`]: reading and writing RecipientInfos (RFC 5652 6.2);
 //! - [`identifier`]: IssuerAndSerialNumber or subject key identifier (SignerIdentifier,
 //!   RecipientIdentifier);
+//! - [`compressed_data`]: reading and writing CompressedData (RFC 3274), streamed;
 //! - [`attributes`]: the signed attributes S/MIME writes and checks;
 //! - [`receipt`]: ESS signed receipts (RFC 2634): ReceiptRequest, Receipt, msgSigDigest;
 //! - [`oids`]: object identifiers.
 
 pub mod attributes;
+pub mod compressed_data;
 pub mod enveloped_builder;
 pub mod enveloped_data;
 pub mod identifier;

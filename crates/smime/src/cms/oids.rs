@@ -62,6 +62,8 @@ pub const DES_EDE3_CBC: Oid = Oid::new_unwrap("1.2.840.113549.3.7");
 pub const RC2_CBC: Oid = Oid::new_unwrap("1.2.840.113549.3.2");
 /// desCBC (single DES), never accepted.
 pub const DES_CBC: Oid = Oid::new_unwrap("1.3.14.3.2.7");
+/// id-alg-zlibCompress (RFC 3274 2): zlib (RFC 1950) around deflate (RFC 1951).
+pub const ZLIB_COMPRESS: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.3.8");
 /// RSAES-OAEP (RFC 3560 2).
 pub const RSAES_OAEP: Oid = Oid::new_unwrap("1.2.840.113549.1.1.7");
 
