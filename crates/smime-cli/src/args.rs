@@ -257,8 +257,9 @@ pub struct InspectArgs {
 /// Content-encryption algorithms.
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CipherArg {
-    /// AES-256-CBC for now: the recipients' capabilities are not known, and Outlook, Apple
-    /// Mail and NSS cannot read AuthEnvelopedData (GCM).
+    /// The strongest cipher every recipient is known to read (SMIMECapabilities from
+    /// --capabilities); AES-256-CBC when any recipient is unknown, since Outlook, Apple Mail
+    /// and NSS cannot read AuthEnvelopedData (GCM).
     Auto,
     /// AES-128-GCM (AuthEnvelopedData).
     #[value(name = "aes-128-gcm")]
@@ -307,6 +308,11 @@ pub struct EncryptArgs {
     /// Content-encryption algorithm.
     #[arg(long, value_enum, default_value = "auto")]
     pub cipher: CipherArg,
+    /// A signed message a recipient sent (repeat for several): its signature is verified
+    /// and the signer's SMIMECapabilities tell `--cipher auto` what the recipient with the
+    /// same certificate, or the same address, reads.
+    #[arg(long, value_name = "SIGNED.eml")]
+    pub capabilities: Vec<PathBuf>,
     /// RSA key transport.
     #[arg(long, value_enum, default_value = "oaep")]
     pub key_transport: KeyTransportArg,

@@ -765,3 +765,144 @@ fn gpgsm_both_ways() {
         assert!(line.contains("smime->gpgsm gpgsm cannot decrypt"), "{line}");
     }
 }
+
+/// `smime sign` of the test message with `cert`/`key` (announces SMIMECapabilities with
+/// AES-GCM); the signed message's path.
+fn smime_signed(s: &Setup, cert: &Path, key: &Path, out: &str) -> String {
+    let path = s.path(out).display().to_string();
+    let o = smime(&[
+        "sign",
+        "--cert",
+        &cert.display().to_string(),
+        "--key",
+        &key.display().to_string(),
+        "--in",
+        &s.path("msg.eml").display().to_string(),
+        "--out",
+        &path,
+    ]);
+    assert!(o.ok(), "{o}");
+    path
+}
+
+/// The `smime: cipher ... (auto): ...` line and the smime-type of the output.
+fn auto_choice(s: &Setup, to: &[&Path], capabilities: &[&str]) -> (String, String) {
+    let mut args: Vec<String> = vec!["encrypt".into()];
+    for t in to {
+        args.extend(["--to".into(), t.display().to_string()]);
+    }
+    for c in capabilities {
+        args.extend(["--capabilities".into(), c.to_string()]);
+    }
+    args.extend([
+        "--in".into(),
+        s.path("msg.eml").display().to_string(),
+        "--out".into(),
+        s.path("auto.eml").display().to_string(),
+    ]);
+    let o = smime(&args);
+    assert!(o.ok(), "{o}");
+    let line = o
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("smime: cipher"))
+        .unwrap_or_default()
+        .to_string();
+    let message = std::fs::read(s.path("auto.eml")).unwrap();
+    let smime_type = common::header_value(&message, "Content-Type")
+        .and_then(|v| common::header_param(&v, "smime-type"))
+        .unwrap_or_default();
+    (line, smime_type)
+}
+
+#[test]
+fn encrypt_auto_cipher_follows_the_recipients_capabilities() {
+    let Some(s) = Setup::new() else { return };
+    // A recipient whose one RSA certificate signs and encrypts.
+    let dual = s.pki.recipient(
+        RecipientKey::Rsa,
+        "dual",
+        "digitalSignature,keyEncipherment",
+    );
+    let dual_signed = smime_signed(&s, &dual.cert, &dual.key, "dual-signed.eml");
+    // A P-256 encryption certificate with the address of the P-256 signing leaf.
+    let leaf = s.pki.leaf(common::Alg::P256);
+    let ec = s.pki.recipient_with_email(
+        RecipientKey::P256,
+        "ec-same-address",
+        "keyAgreement",
+        &leaf.email,
+    );
+    let leaf_signed = smime_signed(&s, &leaf.cert, &leaf.key, "leaf-signed.eml");
+    let unknown = s.recipient(RecipientKey::P384);
+
+    // Nothing known: AES-256-CBC, and why.
+    let (line, smime_type) = auto_choice(&s, &[&dual.cert], &[]);
+    assert!(
+        line.starts_with("smime: cipher AES-256-CBC (auto)") && line.contains("not known"),
+        "{line}"
+    );
+    assert_eq!(smime_type, "enveloped-data");
+
+    // Every recipient announced AES-256-GCM (one by its certificate, one by its address).
+    let (line, smime_type) =
+        auto_choice(&s, &[&dual.cert, &ec.cert], &[&dual_signed, &leaf_signed]);
+    assert!(
+        line.starts_with("smime: cipher AES-256-GCM (auto)"),
+        "{line}"
+    );
+    assert_eq!(smime_type, "authEnveloped-data");
+    for r in [&dual, &ec] {
+        let out = s.decrypt(r, true, "auto.eml");
+        let report = assert_decrypted(&out, &r.name);
+        assert_eq!(report["cipher"], "AES-256-GCM");
+    }
+
+    // One recipient unknown: AES-256-CBC, naming it.
+    let (line, _) = auto_choice(&s, &[&dual.cert, &unknown.cert], &[&dual_signed]);
+    assert!(
+        line.starts_with("smime: cipher AES-256-CBC (auto)") && line.contains(&unknown.email),
+        "{line}"
+    );
+
+    // OpenSSL announces no AES-GCM in its default SMIMECapabilities: CBC, saying so.
+    let o = openssl(
+        &s.pki.dir,
+        &[
+            "cms",
+            "-sign",
+            "-in",
+            "entity.txt",
+            "-signer",
+            &dual.cert.display().to_string(),
+            "-inkey",
+            &dual.key.display().to_string(),
+            "-out",
+            "openssl-signed.eml",
+        ],
+    );
+    assert!(o.ok(), "{o}");
+    let openssl_signed = s.path("openssl-signed.eml").display().to_string();
+    let (line, smime_type) = auto_choice(&s, &[&dual.cert], &[&openssl_signed]);
+    assert!(
+        line.starts_with("smime: cipher AES-256-CBC (auto)") && line.contains("announced none"),
+        "{line}"
+    );
+    assert_eq!(smime_type, "enveloped-data");
+
+    // A signed message whose signature does not verify is refused.
+    let bytes = std::fs::read(&dual_signed).unwrap();
+    let changed = common::replace_once(&bytes, b"The numbers are in.", b"The numbers are IN.");
+    std::fs::write(s.path("changed-signed.eml"), changed).unwrap();
+    let o = smime(&[
+        "encrypt",
+        "--to",
+        &dual.cert.display().to_string(),
+        "--capabilities",
+        &s.path("changed-signed.eml").display().to_string(),
+        "--in",
+        &s.path("msg.eml").display().to_string(),
+    ]);
+    assert_eq!(o.code(), 2, "{o}");
+    assert!(o.stderr.contains("no valid signature"), "{o}");
+}

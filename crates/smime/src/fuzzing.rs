@@ -116,3 +116,61 @@ pub fn compressed_data(data: &[u8]) {
         .expect("our own CompressedData must decompress");
     assert_eq!(back, data, "compress/decompress round trip");
 }
+
+/// Fixed test keys for [`recipient_infos`] (made for this purpose, never used elsewhere): a
+/// P-256 key (SEC1 DER) and an X25519 key (PKCS#8 DER).
+const FUZZ_P256_KEY: &str = "3077020101042047e1b836962eaa8a4a34a6e1602eba0dd27a990fb74c0c500e680725ed41e639a00a06082a8648ce3d030107a14403420004ca588c42abe0d0800b9b27db607af1bc371d85fd9a21b98f9f6ed9074247807f5d968efd4abe4aa54ed3c316eae18bbefb2bf3da26325e9868fff308a31455e7";
+const FUZZ_X25519_KEY: &str =
+    "302e020100300506032b656e04220420d0d061decd3c0a4d77ef1325ff481afba4d16e7e6e96e0fe7cf2a0581c796c7f";
+
+fn fuzz_key(hex: &str) -> crate::crypto::DecryptingKey {
+    let der: Vec<u8> = (0..hex.len() / 2)
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex"))
+        .collect();
+    crate::crypto::DecryptingKey::from_pem_or_der(&der, "fuzz key").expect("fuzz key")
+}
+
+/// The RecipientInfo layer (RFC 5652 6.2): the input read as a whole EnvelopedData /
+/// AuthEnvelopedData ContentInfo and as a bare recipientInfos SET; every RecipientInfo
+/// described, then the search and unwrap run for a P-256 key, an X25519 key (both tried
+/// against every RecipientInfo of their kind, so arbitrary originator keys reach the key
+/// agreement) and a key-encryption key with the identifier `keyid`. Nothing may panic, and
+/// every candidate key has the requested length.
+pub fn recipient_infos(data: &[u8]) {
+    use crate::cms::recipient_info::{parse_recipient_infos, RecipientInfo};
+    use crate::recipient::{
+        content_key_candidates, KeyEncryptionKey, RecipientIdentity, RecipientSearch,
+    };
+    let mut sets = Vec::new();
+    if let Ok(enveloped) = crate::cms::enveloped_data::parse_enveloped_content_info(data) {
+        sets.push(enveloped.recipient_infos);
+    }
+    if let Ok(element) = crate::ber::Element::read_all(data, "recipientInfos") {
+        if let Ok(infos) = parse_recipient_infos(data, &element) {
+            sets.push(infos);
+        }
+    }
+    let identities = [
+        RecipientIdentity::key_only(fuzz_key(FUZZ_P256_KEY)),
+        RecipientIdentity::key_only(fuzz_key(FUZZ_X25519_KEY)),
+        RecipientIdentity::kek(
+            KeyEncryptionKey::new(b"keyid".to_vec(), zeroize::Zeroizing::new(vec![7u8; 32]))
+                .expect("a 32-byte key"),
+        ),
+    ];
+    for infos in &sets {
+        let _: Vec<String> = infos.iter().map(RecipientInfo::describe).collect();
+        for identity in &identities {
+            for key_len in [16, 32] {
+                if let Ok(RecipientSearch::Found(candidates)) =
+                    content_key_candidates(infos, identity, key_len, &crate::CryptoPolicy::strict())
+                {
+                    for c in candidates {
+                        assert_eq!(c.key.len(), key_len, "a candidate key of the wrong length");
+                        assert!(c.index < infos.len());
+                    }
+                }
+            }
+        }
+    }
+}

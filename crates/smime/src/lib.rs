@@ -17,6 +17,7 @@
 
 pub mod ber;
 pub mod chain;
+pub mod cipher_choice;
 pub mod cms;
 pub mod compress;
 pub mod crypto;

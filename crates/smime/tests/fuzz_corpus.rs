@@ -74,3 +74,8 @@ fn cms_receipt_corpus() {
 fn cms_compressed_corpus() {
     replay("cms_compressed", smime::fuzzing::compressed_data);
 }
+
+#[test]
+fn cms_recipient_info_corpus() {
+    replay("cms_recipient_info", smime::fuzzing::recipient_infos);
+}

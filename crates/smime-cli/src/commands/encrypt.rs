@@ -3,14 +3,17 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
+use smime::cipher_choice::{choose_cipher, recipient_ciphers};
 use smime::cms::enveloped_builder::{RecipientIdentifierKind, RecipientSpec};
 use smime::crypto::cipher::ContentCipher;
 use smime::crypto::key_transport::KeyTransport;
 use smime::encrypt::{EncryptOptions, Encryptor};
+use smime::report::SignerReport;
+use smime::verify::{Verifier, VerifyOptions};
 
 use crate::args::{CipherArg, EncryptArgs, KeyTransportArg, RecipientIdArg};
-use crate::files::{open_input, Output};
+use crate::files::{open_input, read_file, Output};
 use crate::load;
 
 /// Encrypt the input message to the recipients.
@@ -21,6 +24,7 @@ pub fn run(args: &EncryptArgs) -> Result<()> {
         args.cipher,
         args.key_transport,
         args.recipient_id,
+        &args.capabilities,
     )?;
     let input = open_input(args.io.input.as_deref())?;
     let mut output = Output::create(args.io.output.as_deref())?;
@@ -29,29 +33,16 @@ pub fn run(args: &EncryptArgs) -> Result<()> {
 }
 
 /// The encryptor for the recipient certificates in `to` (and `self_cert`), telling on
-/// standard error which cipher `auto` chose and why. Shared with `smime protect`.
+/// standard error which cipher `auto` chose and why (from the SMIMECapabilities of the
+/// signed messages in `capabilities`). Shared with `smime protect`.
 pub fn encryptor(
     to: &[PathBuf],
     self_cert: Option<&Path>,
     cipher: CipherArg,
     key_transport: KeyTransportArg,
     recipient_id: RecipientIdArg,
+    capabilities: &[PathBuf],
 ) -> Result<Encryptor> {
-    let cipher = match cipher {
-        CipherArg::Auto => {
-            eprintln!(
-                "smime: cipher AES-256-CBC (auto): the recipients' capabilities are not known, and \
-                 Outlook, Apple Mail and NSS cannot read AES-GCM (AuthEnvelopedData); \
-                 use --cipher aes-256-gcm when every recipient reads it"
-            );
-            ContentCipher::Aes256Cbc
-        }
-        CipherArg::Aes128Gcm => ContentCipher::Aes128Gcm,
-        CipherArg::Aes256Gcm => ContentCipher::Aes256Gcm,
-        CipherArg::ChaCha20Poly1305 => ContentCipher::ChaCha20Poly1305,
-        CipherArg::Aes128Cbc => ContentCipher::Aes128Cbc,
-        CipherArg::Aes256Cbc => ContentCipher::Aes256Cbc,
-    };
     let transport = match key_transport {
         KeyTransportArg::Oaep => KeyTransport::DEFAULT,
         KeyTransportArg::Pkcs1 => KeyTransport::RsaPkcs1,
@@ -67,6 +58,23 @@ pub fn encryptor(
             certificates.push(own);
         }
     }
+    let cipher = match cipher {
+        CipherArg::Auto => {
+            let signers = announced_capabilities(capabilities)?;
+            let choice = choose_cipher(&recipient_ciphers(&certificates, &signers));
+            eprintln!(
+                "smime: cipher {} (auto): {}",
+                choice.cipher.name(),
+                choice.reason
+            );
+            choice.cipher
+        }
+        CipherArg::Aes128Gcm => ContentCipher::Aes128Gcm,
+        CipherArg::Aes256Gcm => ContentCipher::Aes256Gcm,
+        CipherArg::ChaCha20Poly1305 => ContentCipher::ChaCha20Poly1305,
+        CipherArg::Aes128Cbc => ContentCipher::Aes128Cbc,
+        CipherArg::Aes256Cbc => ContentCipher::Aes256Cbc,
+    };
     let recipients = certificates
         .into_iter()
         .map(|certificate| RecipientSpec {
@@ -80,4 +88,39 @@ pub fn encryptor(
         at: SystemTime::now(),
     };
     Ok(Encryptor::new(recipients, options)?)
+}
+
+/// The signers of the `--capabilities` messages whose signature verified. A message without
+/// a valid signature is an error: its capabilities could be anyone's. The chain is not
+/// checked (the capabilities only choose among ciphers we would write anyway).
+fn announced_capabilities(paths: &[PathBuf]) -> Result<Vec<SignerReport>> {
+    let mut options = VerifyOptions::new(vec![]);
+    options.check_chain = false;
+    options.check_sender = false;
+    let verifier = Verifier::new(options);
+    let mut signers = Vec::new();
+    for path in paths {
+        let report = verifier
+            .verify_bytes(&read_file(path)?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let valid: Vec<SignerReport> = report
+            .signers
+            .into_iter()
+            .filter(|s| s.signature_valid)
+            .collect();
+        if valid.is_empty() {
+            bail!(
+                "{}: no valid signature, so its SMIMECapabilities cannot be trusted",
+                path.display()
+            );
+        }
+        if valid.iter().all(|s| s.capabilities.is_empty()) {
+            eprintln!(
+                "smime: {}: the signer announced no SMIMECapabilities",
+                path.display()
+            );
+        }
+        signers.extend(valid);
+    }
+    Ok(signers)
 }

@@ -49,6 +49,7 @@ pub fn run(args: &ProtectArgs) -> Result<()> {
             args.cipher,
             args.key_transport,
             RecipientIdArg::IssuerSerial,
+            &[],
         )?)
     };
     let protector = Protector::new(

@@ -1620,8 +1620,19 @@ impl Pki {
     /// certificate that must be refused), emailProtection and an rfc822Name. An X25519 key
     /// cannot sign its own request, so its certificate is made with `-force_pubkey`.
     pub fn recipient(&self, kind: RecipientKey, name: &str, key_usage: &str) -> Recipient {
+        self.recipient_with_email(kind, name, key_usage, &format!("{name}@example.com"))
+    }
+
+    /// [`Pki::recipient`] with another address (e.g. that of a signing leaf).
+    pub fn recipient_with_email(
+        &self,
+        kind: RecipientKey,
+        name: &str,
+        key_usage: &str,
+        email: &str,
+    ) -> Recipient {
         let f = |n: &str| self.dir.join(n);
-        let email = format!("{name}@example.com");
+        let email = email.to_string();
         let key = f(&format!("{name}.key"));
         let cert = f(&format!("{name}.pem"));
         let p12 = f(&format!("{name}.p12"));
