@@ -8,7 +8,9 @@
 //!
 //! Must-fail: a receipt for another message, a changed originatorSignatureValue, a receipt
 //! with a bad signature (each refused by OpenSSL too), `smime receipt` on a message that asks
-//! for none (exit 2) or whose signature fails (exit 1), and a receiptList without our address.
+//! for none (exit 2) or whose signature fails (exit 1) or, with `--trust`, is not trusted
+//! (exit 1), and a receiptList without our address. `smime verify` shows the request in its
+//! text and JSON reports.
 //! The sender is the RSA leaf, the recipient another leaf; only the root is trusted.
 
 mod common;
@@ -418,4 +420,80 @@ fn sign_receipt_request_bad_address_is_usage_error() {
     );
     o.assert_code(2);
     assert!(o.stderr.contains("--receipt-request"), "{o}");
+}
+
+#[test]
+fn verify_text_report_shows_receipt_request() {
+    let Some((_dir, pki)) = pki_dir() else { return };
+    let sender = pki.leaf(Alg::Rsa);
+    let sent = smime_sign(
+        &pki,
+        sender,
+        &plain_message(&sender.email, BODY),
+        &[
+            "--receipt-request",
+            &sender.email,
+            "--receipt-request",
+            "audit@example.org",
+            "--receipt-from",
+            "first-tier",
+        ],
+        false,
+    );
+    sent.assert_ok();
+    let tmp = pki.scratch();
+    let input = tmp.path().join("sent.eml");
+    fs::write(&input, &sent.stdout).unwrap();
+    let o = smime(&[
+        OsStr::new("verify"),
+        OsStr::new("--trust"),
+        pki.root.as_os_str(),
+        OsStr::new("--in"),
+        input.as_os_str(),
+    ]);
+    o.assert_ok();
+    let expected = format!(
+        "Receipt requested: to {}, audit@example.org (from first-tier)",
+        sender.email
+    );
+    assert!(o.stdout_text().contains(&expected), "{o}");
+}
+
+#[test]
+fn receipt_with_trust_needs_a_trusted_sender() {
+    let Some((_dir, pki)) = pki_dir() else { return };
+    let sender = pki.leaf(Alg::Rsa);
+    let recipient = pki.leaf(Alg::P256);
+    let sent = openssl_sent(
+        &pki,
+        sender,
+        &["-receipt_request_to", &sender.email, "-receipt_request_all"],
+        false,
+    );
+    let tmp = pki.scratch();
+    let input = tmp.path().join("received.eml");
+    let output = tmp.path().join("receipt.eml");
+    fs::write(&input, &sent).unwrap();
+    let run_with_trust = |anchor: &std::path::Path| {
+        smime(&[
+            OsStr::new("receipt"),
+            OsStr::new("--cert"),
+            recipient.cert.as_os_str(),
+            OsStr::new("--key"),
+            recipient.key.as_os_str(),
+            OsStr::new("--trust"),
+            anchor.as_os_str(),
+            OsStr::new("--in"),
+            input.as_os_str(),
+            OsStr::new("--out"),
+            output.as_os_str(),
+        ])
+    };
+    // A leaf is no CA: the sender's chain does not end there.
+    let o = run_with_trust(&pki.leaf(Alg::P384).cert);
+    o.assert_code(1);
+    assert!(o.stderr.contains("no receipt made"), "{o}");
+    assert!(!output.exists());
+    run_with_trust(&pki.root).assert_ok();
+    assert!(output.exists());
 }
