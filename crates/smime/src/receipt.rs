@@ -955,6 +955,30 @@ mod tests {
         assert!(e.to_string().contains("countersignature"), "{e}");
     }
 
+    #[test]
+    fn malformed_receipt_request_makes_bad_attributes() {
+        let pki = pki();
+        // receiptsTo empty: SEQUENCE { OCTET STRING, [0] 0, SEQUENCE {} }.
+        let value = [
+            0x30, 0x0a, 0x04, 0x03, 1, 2, 3, 0x80, 0x01, 0x00, 0x30, 0x00,
+        ];
+        let bad = attribute(oids::ATTR_RECEIPT_REQUEST, value.to_vec()).unwrap();
+        let cms = sign_cms(&pki, "alice", vec![bad], oids::DATA, CONTENT);
+        let report = Verifier::new(options(&pki)).verify(&cms[..], None).unwrap();
+        assert_eq!(report.signers[0].status, Status::BadAttributes);
+        assert!(
+            report.signers[0].problems[0].starts_with("receipt-request attribute:"),
+            "{report:?}"
+        );
+        assert!(report.signers[0].receipt_request.is_none());
+        let e =
+            make_receipt(&cms[..], spec(&pki, "bob", vec![]), &options(&pki), None).unwrap_err();
+        assert!(
+            e.to_string().contains("receiptsTo must name 1 to 16"),
+            "{e}"
+        );
+    }
+
     /// In a [`nested`] path: the last child.
     const LAST: usize = usize::MAX;
 
