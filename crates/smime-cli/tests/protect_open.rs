@@ -23,6 +23,8 @@ struct Fixture {
     pki: Pki,
     alice: Leaf,
     bob: Leaf,
+    /// An EC P-256 encryption-only recipient (ECDH key agreement).
+    carol: Recipient,
     /// Owns the directory (kept for the whole test run).
     _dir: TempDir,
 }
@@ -48,10 +50,12 @@ fn fixture() -> Option<&'static Fixture> {
                     .expect("an RSA recipient is a leaf")
             };
             let (alice, bob) = (leaf("alice"), leaf("bob"));
+            let carol = pki.recipient(RecipientKey::P256, "carol", "keyAgreement");
             Some(Fixture {
                 pki,
                 alice,
                 bob,
+                carol,
                 _dir: dir,
             })
         })
@@ -230,6 +234,31 @@ fn protect_triple_wrap_then_open_has_three_good_layers() {
         .outcome
         .stdout_text()
         .contains("The numbers are in: 42."));
+}
+
+/// Encryption to an EC recipient (ECDH key agreement, RFC 5753) and to bob at once: each
+/// opens it with their own key.
+#[test]
+fn protect_to_ec_and_rsa_recipients_then_each_opens() {
+    let Some(f) = fixture() else { return };
+    let extra = ["--to", f.carol.cert.to_str().unwrap()];
+    let o = protect(f, &message("two recipients", ""), true, &extra);
+    o.assert_ok();
+    let carol = f.carol.leaf(&f.pki).expect("a P-256 recipient is a leaf");
+    for (who, leaf) in [("carol", &carol), ("bob", &f.bob)] {
+        let opened = open_as(f, &o.stdout, &[leaf], &[]);
+        opened.outcome.assert_code(0);
+        assert_eq!(
+            layers(&opened.report),
+            pairs(&[("encrypted", "decrypted"), ("signed", "valid")]),
+            "{who}: {}",
+            opened.outcome
+        );
+        assert!(opened
+            .outcome
+            .stdout_text()
+            .contains("The numbers are in: 42."));
+    }
 }
 
 #[test]

@@ -174,3 +174,32 @@ pub fn recipient_infos(data: &[u8]) {
         }
     }
 }
+
+/// `smime open` of a message with one fixed recipient key (`cert_pem`, `key_pem`: the fuzz
+/// target's own pair, also its trust anchor) and a depth limit of 3, read in two chunkings:
+/// both must come to the same result and the same output.
+pub fn open(data: &[u8], cert_pem: &[u8], key_pem: &[u8]) {
+    use crate::crypto::{load_certificates, DecryptingKey};
+    use crate::open::{OpenOptions, Opener};
+
+    let cert = load_certificates(cert_pem, "fuzz certificate")
+        .expect("the fuzz certificate loads")
+        .remove(0);
+    let key = DecryptingKey::from_pem_or_der(key_pem, "fuzz key").expect("the fuzz key loads");
+    let mut options = OpenOptions::new(vec![cert.clone()]);
+    options.max_depth = 3;
+    let opener = Opener::new(vec![(cert, key)], crate::CryptoPolicy::strict(), options);
+    let mut outcomes = Vec::new();
+    for step in [4096, 7] {
+        let mut out = Vec::new();
+        let result = opener.open(Trickle { data, step }, &mut out);
+        if let Ok(report) = &result {
+            assert!(
+                report.valid || out.is_empty(),
+                "output written for an invalid message"
+            );
+        }
+        outcomes.push((result.map(|r| (r.valid, r.layers.len())).ok(), out));
+    }
+    assert_eq!(outcomes[0], outcomes[1], "the chunking changed the result");
+}

@@ -9,12 +9,12 @@
 //! protection (RFC 9788) the output's header fields are the protected ones; without it they
 //! are the outer ones, as received (the report says so).
 //!
-//! Layers are peeled one after the other; each layer's output is kept in memory up to 8 MiB
-//! and in a temporary file beyond, so memory stays bounded by the stages themselves. At most
-//! [`DEFAULT_MAX_DEPTH`] layers (configurable) are opened: a deeper nesting is refused.
+//! Layers are peeled one after the other; each layer's output is kept in a
+//! [`crate::stream::Spool`] (memory, then a temporary file), so memory stays bounded by the
+//! stages themselves. At most [`DEFAULT_MAX_DEPTH`] layers (configurable) are opened: a deeper nesting is refused.
 //! Nothing is written to the output unless every layer is good.
 
-use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufReader, Read, Write};
 
 use const_oid::ObjectIdentifier;
 use serde::Serialize;
@@ -28,15 +28,12 @@ use crate::message::{read_header_block, HeaderBlock};
 use crate::mime::header_protection::{self, HeaderProtectionReport};
 use crate::mime::{self, Entity, TransferEncoding};
 use crate::report::VerifyReport;
-use crate::stream::Base64Reader;
+use crate::stream::{Base64Reader, PlaintextSink, Spool};
 use crate::verify::{Verifier, VerifyOptions};
 use crate::{CryptoPolicy, Error, Result};
 
 /// How many S/MIME layers are opened at most.
 pub const DEFAULT_MAX_DEPTH: usize = 8;
-
-/// A layer's output is kept in memory up to this size, in a temporary file beyond.
-const SPILL_AT: usize = 8 * 1024 * 1024;
 
 /// The largest unprotected multipart searched for a protected part.
 const MAX_MULTIPART: usize = 256 * 1024 * 1024;
@@ -176,7 +173,7 @@ impl Opener {
                 outer_fields.extend(top.field_bytes(h));
             }
         }
-        let mut entity = Spool::default();
+        let mut entity = Spool::new();
         for h in top.content_headers() {
             entity.write_all(&top.field_bytes(h))?;
         }
@@ -209,12 +206,13 @@ impl Opener {
                     Next::Multipart if report.protected_part != "message" => break,
                     Next::Multipart => {
                         drop(r);
-                        let whole = entity.read_all(MAX_MULTIPART, "message")?;
+                        let whole = read_spool(&mut entity, MAX_MULTIPART, "message")?;
                         let Some((range, part)) = find_protected_part(&whole, &mut report)? else {
                             break;
                         };
                         report.protected_part = part;
-                        entity = Spool::from_vec(whole[range].to_vec());
+                        entity = Spool::new();
+                        entity.write_all(&whole[range])?;
                         continue;
                     }
                 }
@@ -226,7 +224,7 @@ impl Opener {
                 )));
             }
             let depth = report.layers.len() + 1;
-            let mut next = Spool::default();
+            let mut next = Spool::new();
             let layer = match kind {
                 LayerKind::Encrypted => self.decrypt_layer(&mut entity, &mut next, depth)?,
                 LayerKind::Signed => {
@@ -345,8 +343,8 @@ impl Opener {
         };
         let mut found = None;
         for (subject, decryptor) in &self.recipients {
-            next.clear()?;
-            let r = decryptor.decrypt(entity.reader()?, &mut *next)?;
+            next.clear();
+            let r = decryptor.decrypt_to_sink(entity.reader()?, &mut LayerSink(next))?;
             let not_recipient = r.status == DecryptStatus::NotRecipient;
             found = Some((subject, r));
             if !not_recipient {
@@ -377,9 +375,6 @@ impl Opener {
             ));
         }
         layer.problems.extend(r.reason.clone());
-        if !layer.good {
-            next.clear()?;
-        }
         layer.decrypt = Some(r);
         Ok(layer)
     }
@@ -630,79 +625,44 @@ fn walk_parts(
     Ok(())
 }
 
-/// A byte buffer kept in memory up to [`SPILL_AT`] and in an anonymous temporary file
-/// beyond: the output of one layer and the input of the next.
-#[derive(Default)]
-struct Spool {
-    memory: Vec<u8>,
-    file: Option<std::fs::File>,
-}
+/// Decrypted bytes go straight into the next layer's spool, which is read only when the
+/// decryption succeeded (the tag or padding checked): discarding empties it.
+struct LayerSink<'a>(&'a mut Spool);
 
-impl Spool {
-    fn from_vec(memory: Vec<u8>) -> Self {
-        Spool { memory, file: None }
-    }
-
-    /// Empty it, for writing again.
-    fn clear(&mut self) -> io::Result<()> {
-        self.memory.clear();
-        if let Some(f) = &mut self.file {
-            f.set_len(0)?;
-            f.seek(SeekFrom::Start(0))?;
-        }
-        Ok(())
-    }
-
-    /// Read it from the start.
-    fn reader(&mut self) -> io::Result<Box<dyn BufRead + '_>> {
-        match &mut self.file {
-            Some(f) => {
-                f.seek(SeekFrom::Start(0))?;
-                Ok(Box::new(BufReader::with_capacity(64 * 1024, &*f)))
-            }
-            None => Ok(Box::new(&self.memory[..])),
-        }
-    }
-
-    /// All of it in memory, if it is at most `limit` bytes.
-    fn read_all(&mut self, limit: usize, name: &str) -> Result<Vec<u8>> {
-        let mut out = Vec::new();
-        self.reader()?
-            .take(limit as u64 + 1)
-            .read_to_end(&mut out)?;
-        if out.len() > limit {
-            return Err(Error::mime(
-                name,
-                format!("larger than {limit} bytes: too large to search for its protected part"),
-            ));
-        }
-        Ok(out)
-    }
-}
-
-impl Write for Spool {
+impl Write for LayerSink<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.file.is_none() && self.memory.len() + buf.len() > SPILL_AT {
-            let mut f = tempfile::tempfile()?;
-            f.write_all(&self.memory)?;
-            self.memory = Vec::new();
-            self.file = Some(f);
-        }
-        match &mut self.file {
-            Some(f) => f.write(buf),
-            None => {
-                self.memory.extend_from_slice(buf);
-                Ok(buf.len())
-            }
-        }
+        self.0.write(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        match &mut self.file {
-            Some(f) => f.flush(),
-            None => Ok(()),
-        }
+        self.0.flush()
     }
+}
+
+impl PlaintextSink for LayerSink<'_> {
+    fn commit(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn discard(&mut self) {
+        self.0.clear();
+    }
+}
+
+/// All of `spool` in memory, if it is at most `limit` bytes.
+fn read_spool(spool: &mut Spool, limit: usize, name: &str) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    spool
+        .reader()?
+        .take(limit as u64 + 1)
+        .read_to_end(&mut out)?;
+    if out.len() > limit {
+        return Err(Error::mime(
+            name,
+            format!("larger than {limit} bytes: too large to search for its protected part"),
+        ));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -710,20 +670,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn spool_spills_to_a_file_and_reads_back_from_the_start() {
-        let mut spool = Spool::default();
+    fn spool_reader_reads_back_from_memory_and_from_the_file() {
+        let mut spool = Spool::new();
         let chunk = vec![7u8; 1024 * 1024];
         for _ in 0..9 {
             spool.write_all(&chunk).unwrap();
         }
-        assert!(spool.file.is_some() && spool.memory.is_empty());
         let mut back = Vec::new();
         spool.reader().unwrap().read_to_end(&mut back).unwrap();
         assert_eq!(back.len(), 9 * chunk.len());
-        assert!(spool.read_all(1024, "x").is_err());
-        spool.clear().unwrap();
+        assert!(read_spool(&mut spool, 1024, "x").is_err());
+        spool.clear();
         spool.write_all(b"abc").unwrap();
-        assert_eq!(spool.read_all(10, "x").unwrap(), b"abc");
+        assert_eq!(read_spool(&mut spool, 10, "x").unwrap(), b"abc");
     }
 
     #[test]

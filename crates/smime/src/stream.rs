@@ -288,6 +288,17 @@ impl Spool {
         Ok(())
     }
 
+    /// Read everything written so far, from the start. Write again only after [`Spool::clear`].
+    pub fn reader(&mut self) -> io::Result<Box<dyn io::BufRead + '_>> {
+        match &mut self.file {
+            Some(file) => {
+                file.seek(io::SeekFrom::Start(0))?;
+                Ok(Box::new(io::BufReader::with_capacity(64 * 1024, &*file)))
+            }
+            None => Ok(Box::new(&self.memory[..])),
+        }
+    }
+
     /// Forget everything written.
     pub fn clear(&mut self) {
         self.memory = Vec::new();

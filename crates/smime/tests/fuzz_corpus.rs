@@ -79,3 +79,15 @@ fn cms_compressed_corpus() {
 fn cms_recipient_info_corpus() {
     replay("cms_recipient_info", smime::fuzzing::recipient_infos);
 }
+
+#[test]
+fn open_corpus() {
+    fn run(data: &[u8]) {
+        smime::fuzzing::open(
+            data,
+            include_bytes!("../../../fuzz/keys/open.pem"),
+            include_bytes!("../../../fuzz/keys/open.key"),
+        );
+    }
+    replay("open", run);
+}
