@@ -643,3 +643,14 @@ fn open_malformed_input_is_exit_2() {
         opened.outcome
     );
 }
+
+/// A message the signing stage cannot read: exit 2, the stage named, no output file.
+#[test]
+fn protect_malformed_input_names_the_stage_and_writes_nothing() {
+    let Some(f) = fixture() else { return };
+    let bad = b"From: Alice <alice@example.com>\r\nContent-Type: multipart/mixed\r\n\r\nno boundary\r\n\xff\xfe";
+    let o = protect(f, bad, true, &[]);
+    o.assert_code(2);
+    assert!(o.stdout.is_empty(), "no output file may remain");
+    assert!(o.stderr.contains("sign stage: malformed MIME"), "{o}");
+}

@@ -62,8 +62,9 @@ pub enum Error {
     /// The input is well-formed but not what the operation needs (e.g. not signed at all).
     #[error("{0}")]
     Unexpected(String),
-    /// A stage of a processing chain (e.g. the signing stage of `protect`) failed.
-    #[error("{stage} stage: {source}")]
+    /// A stage of a processing chain (e.g. the signing stage of `protect`) failed; what went
+    /// wrong there is the [`std::error::Error::source`].
+    #[error("{stage} stage")]
     Stage {
         /// Which stage (`sign`, `compress`, `encrypt`, `outer sign`, ...).
         stage: &'static str,

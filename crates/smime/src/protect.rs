@@ -257,6 +257,17 @@ mod tests {
         }
     }
 
+    /// The error and its sources, as the CLI prints them.
+    fn chain(e: Error) -> String {
+        let mut text = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            text.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        text
+    }
+
     #[test]
     fn first_failure_skips_broken_pipes_of_earlier_stages() {
         let broken = || Err(Error::Io(std::io::ErrorKind::BrokenPipe.into()));
@@ -265,13 +276,13 @@ mod tests {
             ("encrypt", Err(Error::Unexpected("bad recipient".into()))),
             ("outer sign", Ok(())),
         ]);
-        let text = result.unwrap_err().to_string();
+        let text = chain(result.unwrap_err());
         assert!(
             text.starts_with("encrypt stage:") && text.contains("bad recipient"),
             "{text}"
         );
         let result = first_failure(vec![("sign", Ok(())), ("encrypt", broken())]);
-        assert!(result.unwrap_err().to_string().starts_with("encrypt stage"));
+        assert!(chain(result.unwrap_err()).starts_with("encrypt stage"));
         assert!(first_failure(vec![("sign", Ok(()))]).is_ok());
     }
 
@@ -287,7 +298,7 @@ mod tests {
                 Err(Error::Unexpected("the input is empty".into())),
             ),
         ]);
-        let text = result.unwrap_err().to_string();
+        let text = chain(result.unwrap_err());
         assert!(
             text.starts_with("sign stage:") && text.contains("no colon"),
             "{text}"
@@ -324,14 +335,14 @@ mod tests {
         assert_eq!(out, big);
         let mut out = Vec::new();
         let r = run_chain(&[Copy(true), Copy(false), Copy(true)], &big[..], &mut out);
-        let text = r.unwrap_err().to_string();
+        let text = chain(r.unwrap_err());
         assert!(
             text.starts_with("failing stage:") && text.contains("gave up"),
             "{text}"
         );
         let mut out = Vec::new();
         let r = run_chain(&[Copy(true), Copy(true)], Failing, &mut out);
-        let text = r.unwrap_err().to_string();
+        let text = chain(r.unwrap_err());
         assert!(
             text.starts_with("copy stage:") && text.contains("disk on fire"),
             "{text}"
