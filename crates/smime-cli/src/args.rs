@@ -429,6 +429,9 @@ pub struct OpenArgs {
     /// Accept legacy algorithms for reading old mail: SHA-1, RSA keys from 1024 bits, 3DES, RC2.
     #[arg(long)]
     pub allow_legacy: bool,
+    /// The most bytes a compressed layer may expand to (K, M, G or T suffix, powers of 1024).
+    #[arg(long, value_name = "BYTES", default_value = "1G", value_parser = parse_size)]
+    pub max_size: u64,
     /// Print the report as JSON (stable, documented in the README) on standard error.
     #[arg(long)]
     pub json: bool,

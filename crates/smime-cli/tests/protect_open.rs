@@ -262,6 +262,49 @@ fn protect_to_ec_and_rsa_recipients_then_each_opens() {
 }
 
 #[test]
+fn protect_compress_then_open_round_trip() {
+    let Some(f) = fixture() else { return };
+    let o = protect(f, &message("compressed", ""), true, &["--compress"]);
+    o.assert_ok();
+    assert!(o.stderr.contains("signed, compressed, enveloped"), "{o}");
+    let opened = open(f, &o.stdout);
+    opened.outcome.assert_code(0);
+    assert_eq!(
+        layers(&opened.report),
+        pairs(&[
+            ("encrypted", "decrypted"),
+            ("compressed", "decompressed"),
+            ("signed", "valid")
+        ]),
+        "{}",
+        opened.outcome
+    );
+    assert_eq!(opened.report["layers"][1]["algorithm"], "zlib");
+    let out = opened.outcome.stdout_text();
+    assert!(out.contains("The numbers are in: 42."), "{out}");
+    assert!(out.contains("Subject: compressed\r\n"), "{out}");
+}
+
+/// A compressed layer that expands past `--max-size` is refused (exit 2), nothing written.
+#[test]
+fn open_compressed_layer_past_the_limit_is_refused() {
+    let Some(f) = fixture() else { return };
+    let big = "a".repeat(70);
+    let body: String = (0..40_000).map(|_| format!("{big}\r\n")).collect();
+    let input = format!(
+        "From: Alice <alice@example.com>\r\nSubject: bomb\r\nContent-Type: text/plain\r\n\r\n{body}"
+    );
+    let o = protect(f, input.as_bytes(), false, &["--compress"]);
+    o.assert_ok();
+    assert!(o.stdout.len() < 100_000, "{} bytes", o.stdout.len());
+    let opened = open_as(f, &o.stdout, &[], &["--max-size", "1M"]);
+    opened.outcome.assert_code(2);
+    assert!(!opened.written);
+    let opened = open_as(f, &o.stdout, &[], &[]);
+    opened.outcome.assert_code(0);
+}
+
+#[test]
 fn protect_triple_wrap_without_recipients_is_usage_error() {
     let Some(f) = fixture() else { return };
     let o = protect(f, &message("x", ""), false, &["--triple-wrap"]);

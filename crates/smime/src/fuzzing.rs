@@ -176,7 +176,8 @@ pub fn recipient_infos(data: &[u8]) {
 }
 
 /// `smime open` of a message with one fixed recipient key (`cert_pem`, `key_pem`: the fuzz
-/// target's own pair, also its trust anchor) and a depth limit of 3, read in two chunkings:
+/// target's own pair, also its trust anchor), a depth limit of 3 and 1 MiB per compressed
+/// layer, read in two chunkings:
 /// both must come to the same result and the same output.
 pub fn open(data: &[u8], cert_pem: &[u8], key_pem: &[u8]) {
     use crate::crypto::{load_certificates, DecryptingKey};
@@ -188,6 +189,7 @@ pub fn open(data: &[u8], cert_pem: &[u8], key_pem: &[u8]) {
     let key = DecryptingKey::from_pem_or_der(key_pem, "fuzz key").expect("the fuzz key loads");
     let mut options = OpenOptions::new(vec![cert.clone()]);
     options.max_depth = 3;
+    options.max_decompressed = 1 << 20;
     let opener = Opener::new(vec![(cert, key)], crate::CryptoPolicy::strict(), options);
     let mut outcomes = Vec::new();
     for step in [4096, 7] {

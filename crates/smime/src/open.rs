@@ -22,6 +22,7 @@ use x509_cert::Certificate;
 
 use crate::ber;
 use crate::cms::oids;
+use crate::compress::{DecompressOptions, DecompressReport, Decompressor};
 use crate::crypto::{describe_name, DecryptingKey};
 use crate::decrypt::{DecryptReport, DecryptStatus, Decryptor};
 use crate::message::{read_header_block, HeaderBlock};
@@ -48,6 +49,8 @@ pub struct OpenOptions {
     pub verify: VerifyOptions,
     /// How many layers are opened at most ([`DEFAULT_MAX_DEPTH`]).
     pub max_depth: usize,
+    /// How many bytes a compressed layer may expand to (a larger one is refused: a bomb).
+    pub max_decompressed: u64,
 }
 
 impl OpenOptions {
@@ -56,6 +59,7 @@ impl OpenOptions {
         OpenOptions {
             verify: VerifyOptions::new(trust_anchors),
             max_depth: DEFAULT_MAX_DEPTH,
+            max_decompressed: DecompressOptions::default().max_size,
         }
     }
 }
@@ -82,13 +86,14 @@ pub struct LayerReport {
     /// The form: `multipart/signed`, `signed-data`, `envelopedData`, `authEnvelopedData`,
     /// `compressed-data`.
     pub form: String,
-    /// Whether this layer is good: decrypted, or every signature valid and trusted.
+    /// Whether this layer is good: decrypted, decompressed, or every signature valid and
+    /// trusted.
     pub good: bool,
     /// The layer's status: for encrypted layers `decrypted`, `not-recipient`, `failed` or
     /// `no-key`; for signed layers the verification status (`valid`, `bad-signature`, ...);
-    /// `unsupported` for a layer this version cannot open.
+    /// `decompressed` for compressed layers.
     pub status: String,
-    /// The content cipher, or the signers' digest and signature algorithms.
+    /// The content cipher, the signers' digest and signature algorithms, or `zlib`.
     pub algorithm: Option<String>,
     /// The signers' subjects, or the subject of the recipient certificate that decrypted.
     pub parties: Vec<String>,
@@ -100,6 +105,8 @@ pub struct LayerReport {
     pub decrypt: Option<DecryptReport>,
     /// The whole verification report (signed layers).
     pub verify: Option<VerifyReport>,
+    /// The whole decompression report (compressed layers).
+    pub decompress: Option<DecompressReport>,
 }
 
 /// An unprotected part of the received message that was not merged with the protected one.
@@ -135,6 +142,7 @@ pub struct OpenReport {
 pub struct Opener {
     recipients: Vec<(String, Decryptor)>,
     verifier: Verifier,
+    decompressor: Decompressor,
     max_depth: usize,
 }
 
@@ -156,6 +164,9 @@ impl Opener {
                 })
                 .collect(),
             verifier: Verifier::new(options.verify),
+            decompressor: Decompressor::new(DecompressOptions {
+                max_size: options.max_decompressed,
+            }),
             max_depth: options.max_depth,
         }
     }
@@ -230,19 +241,7 @@ impl Opener {
                 LayerKind::Signed => {
                     self.verify_layer(&outer_fields, &mut entity, &mut next, depth, form)?
                 }
-                LayerKind::Compressed => LayerReport {
-                    depth,
-                    kind,
-                    form,
-                    good: false,
-                    status: "unsupported".into(),
-                    algorithm: None,
-                    parties: vec![],
-                    problems: vec!["compressed layers cannot be opened by this version".into()],
-                    warnings: vec![],
-                    decrypt: None,
-                    verify: None,
-                },
+                LayerKind::Compressed => self.decompress_layer(&mut entity, &mut next, depth)?,
             };
             // A layer that produced no content ends the peeling; a bad signature does not
             // (its content is still there, and the layers inside are worth reporting).
@@ -340,6 +339,7 @@ impl Opener {
             warnings: vec![],
             decrypt: None,
             verify: None,
+            decompress: None,
         };
         let mut found = None;
         for (subject, decryptor) in &self.recipients {
@@ -377,6 +377,29 @@ impl Opener {
         layer.problems.extend(r.reason.clone());
         layer.decrypt = Some(r);
         Ok(layer)
+    }
+
+    fn decompress_layer(
+        &self,
+        entity: &mut Spool,
+        next: &mut Spool,
+        depth: usize,
+    ) -> Result<LayerReport> {
+        let r = self.decompressor.decompress(entity.reader()?, &mut *next)?;
+        Ok(LayerReport {
+            depth,
+            kind: LayerKind::Compressed,
+            form: "compressed-data".into(),
+            good: true,
+            status: "decompressed".into(),
+            algorithm: Some(r.algorithm.clone()),
+            parties: vec![],
+            problems: vec![],
+            warnings: vec![],
+            decrypt: None,
+            verify: None,
+            decompress: Some(r),
+        })
     }
 
     fn verify_layer(
@@ -431,6 +454,7 @@ impl Opener {
             warnings: r.warnings.clone(),
             decrypt: None,
             verify: Some(r),
+            decompress: None,
         })
     }
 }

@@ -1,7 +1,9 @@
-//! Signing, then encrypting, in one streaming pass (RFC 8551 3.6): `smime protect`.
+//! Signing, then compressing, then encrypting, in one streaming pass (RFC 8551 3.6):
+//! `smime protect`.
 //!
-//! The stages are the whole-message operations of [`crate::sign`] and [`crate::encrypt`]
-//! (and, with triple wrapping, the signer again: sign, encrypt, sign, RFC 2634 1.1), each
+//! The stages are the whole-message operations of [`crate::sign`], [`crate::compress`] (when
+//! asked) and [`crate::encrypt`] (and, with triple wrapping, the signer again: sign, encrypt,
+//! sign, RFC 2634 1.1), each
 //! reading a message and writing a message. They are chained with OS pipes
 //! ([`std::io::pipe`]), one thread per stage, so the message streams through in bounded
 //! memory (as far as each stage streams). A stage that fails drops both ends of its pipes:
@@ -16,6 +18,7 @@
 
 use std::io::{BufReader, Read, Write};
 
+use crate::compress::Compressor;
 use crate::encrypt::Encryptor;
 use crate::message::read_header_block;
 use crate::mime::header_protection::{protect_headers, ConfidentialityPolicy, HpMode};
@@ -29,6 +32,8 @@ pub struct ProtectOptions {
     pub triple_wrap: bool,
     /// Keep the outer Subject of an encrypted message instead of `[...]`.
     pub keep_subject: bool,
+    /// Compress the signed message (CompressedData, RFC 3274) before encrypting it.
+    pub compress: bool,
 }
 
 /// What [`Protector::protect`] made.
@@ -43,6 +48,7 @@ pub struct ProtectReport {
 /// Signs and (optionally) encrypts messages in one pass.
 pub struct Protector {
     signer: Signer,
+    compressor: Compressor,
     encryptor: Option<Encryptor>,
     options: ProtectOptions,
 }
@@ -54,6 +60,7 @@ enum Stage<'a> {
         signer: &'a Signer,
         protected_fields: Vec<u8>,
     },
+    Compress(&'a Compressor),
     Encrypt(&'a Encryptor),
 }
 
@@ -69,6 +76,7 @@ impl ChainStage for Stage<'_> {
     fn name(&self) -> &'static str {
         match self {
             Stage::Sign { name, .. } => name,
+            Stage::Compress(_) => "compress",
             Stage::Encrypt(_) => "encrypt",
         }
     }
@@ -80,6 +88,7 @@ impl ChainStage for Stage<'_> {
                 protected_fields,
                 ..
             } => signer.sign_with_protected_headers(protected_fields, input, output, &mut |_| {}),
+            Stage::Compress(compressor) => compressor.compress(input, output),
             Stage::Encrypt(encryptor) => encryptor.encrypt(input, output),
         }
     }
@@ -100,6 +109,7 @@ impl Protector {
         }
         Ok(Protector {
             signer,
+            compressor: Compressor::new(),
             encryptor,
             options,
         })
@@ -127,6 +137,10 @@ impl Protector {
             protected_fields: prepared.protected_fields,
         }];
         let mut layers = vec!["signed"];
+        if self.options.compress {
+            stages.push(Stage::Compress(&self.compressor));
+            layers.push("compressed");
+        }
         if let Some(encryptor) = &self.encryptor {
             stages.push(Stage::Encrypt(encryptor));
             layers.push("enveloped");

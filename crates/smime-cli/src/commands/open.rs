@@ -33,11 +33,9 @@ pub fn run(args: &OpenArgs) -> Result<bool> {
     } else {
         CryptoPolicy::strict()
     };
-    let opener = Opener::new(
-        recipients,
-        policy,
-        OpenOptions::new(load::certificates(&args.trust)?),
-    );
+    let mut options = OpenOptions::new(load::certificates(&args.trust)?);
+    options.max_decompressed = args.max_size;
+    let opener = Opener::new(recipients, policy, options);
     let input = open_input(args.io.input.as_deref())?;
     let mut output = Output::create(args.io.output.as_deref())?;
     let report = opener.open(input, &mut output)?;

@@ -13,9 +13,6 @@ use crate::load;
 
 /// Protect the input message.
 pub fn run(args: &ProtectArgs) -> Result<()> {
-    if args.compress {
-        bail!("--compress: compression is not available in this version yet");
-    }
     if args.triple_wrap && args.to.is_empty() {
         bail!("--triple-wrap signs, encrypts and signs again: give the recipients with --to");
     }
@@ -58,6 +55,7 @@ pub fn run(args: &ProtectArgs) -> Result<()> {
         ProtectOptions {
             triple_wrap: args.triple_wrap,
             keep_subject: args.keep_subject,
+            compress: args.compress,
         },
     )?;
     let input = open_input(args.io.input.as_deref())?;
