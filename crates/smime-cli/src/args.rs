@@ -391,6 +391,10 @@ pub struct ProtectArgs {
     /// Content-encryption algorithm.
     #[arg(long, value_enum, default_value = "auto")]
     pub cipher: CipherArg,
+    /// A signed message a recipient sent (repeat for several): its signer's SMIMECapabilities
+    /// tell `--cipher auto` what that recipient reads (as for `smime encrypt`).
+    #[arg(long, value_name = "SIGNED.eml")]
+    pub capabilities: Vec<PathBuf>,
     /// RSA key transport.
     #[arg(long, value_enum, default_value = "oaep")]
     pub key_transport: KeyTransportArg,

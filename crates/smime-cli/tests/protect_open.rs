@@ -304,6 +304,38 @@ fn open_compressed_layer_past_the_limit_is_refused() {
     opened.outcome.assert_code(0);
 }
 
+/// `--cipher auto` with a signed message bob sent: his SMIMECapabilities announce AES-GCM,
+/// so the encrypted layer is AuthEnvelopedData.
+#[test]
+fn protect_cipher_auto_follows_the_recipients_capabilities() {
+    let Some(f) = fixture() else { return };
+    let from_bob = smime_sign(
+        &f.pki,
+        &f.bob,
+        &plain_message("bob@example.com", "hello"),
+        &[],
+        false,
+    );
+    from_bob.assert_ok();
+    let tmp = f.pki.scratch();
+    let signed = tmp.path().join("from-bob.eml");
+    fs::write(&signed, &from_bob.stdout).unwrap();
+    let o = protect(
+        f,
+        &message("capabilities", ""),
+        true,
+        &["--capabilities", signed.to_str().unwrap()],
+    );
+    o.assert_ok();
+    let opened = open(f, &o.stdout);
+    opened.outcome.assert_code(0);
+    assert_eq!(
+        opened.report["layers"][0]["form"], "authEnvelopedData",
+        "{}",
+        opened.outcome
+    );
+}
+
 #[test]
 fn protect_triple_wrap_without_recipients_is_usage_error() {
     let Some(f) = fixture() else { return };

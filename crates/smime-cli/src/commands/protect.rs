@@ -46,7 +46,7 @@ pub fn run(args: &ProtectArgs) -> Result<()> {
             args.cipher,
             args.key_transport,
             RecipientIdArg::IssuerSerial,
-            &[],
+            &args.capabilities,
         )?)
     };
     let protector = Protector::new(
