@@ -497,3 +497,43 @@ fn receipt_with_trust_needs_a_trusted_sender() {
     run_with_trust(&pki.root).assert_ok();
     assert!(output.exists());
 }
+
+/// Ed25519 both ends. The original's digest is SHA-512 here, so OpenSSL's msgSigDigest must
+/// use the original signer's digest algorithm as ours does. OpenSSL 3.0 cannot verify an
+/// Ed25519 SignedData (`common::capability`), which is asserted so that an upgrade shows up.
+#[test]
+fn receipt_ed25519_both_ways() {
+    let Some((dir, pki)) = pki_dir() else { return };
+    let ed = pki.leaf(Alg::Ed25519);
+    let rsa = pki.leaf(Alg::Rsa);
+
+    // smime (Ed25519) asks, openssl (RSA) answers, smime checks.
+    let sent = smime_sign(
+        &pki,
+        ed,
+        &plain_message(&ed.email, BODY),
+        &["--receipt-request", &ed.email],
+        false,
+    );
+    sent.assert_ok();
+    let rcpt = openssl_cms_sign_receipt(&pki, rsa, &sent.stdout);
+    rcpt.assert_ok();
+    assert_receipt_valid(&smime_verify_receipt(&pki, &rcpt.stdout, &sent.stdout));
+
+    // openssl (RSA) asks, smime (Ed25519) answers; smime checks, openssl cannot.
+    let sent = openssl_sent(
+        &pki,
+        rsa,
+        &["-receipt_request_to", &rsa.email, "-receipt_request_all"],
+        false,
+    );
+    let (o, _) = smime_receipt(&pki, ed, &sent);
+    o.assert_ok();
+    assert_receipt_valid(&smime_verify_receipt(&pki, &o.stdout, &sent));
+    let peer = openssl_cms_verify_receipt(dir.path(), &o.stdout, &sent, &pki.root);
+    assert_eq!(
+        peer.ok(),
+        capability(Peer::Openssl, Op::Verify, Alg::Ed25519),
+        "{peer}"
+    );
+}
