@@ -537,3 +537,90 @@ fn receipt_ed25519_both_ways() {
         "{peer}"
     );
 }
+
+/// A receipt built field by field with the library (signed by the P-256 leaf) for `sent`,
+/// with `content_identifier` as its signedContentIdentifier: everything else is right.
+fn receipt_with_identifier(pki: &Pki, sent: &[u8], content_identifier: &[u8]) -> Vec<u8> {
+    use smime::cms::receipt::{msg_sig_digest_attribute, Receipt};
+    use smime::cms::signed_builder::{ContentDigests, SignedDataBuilder, SignerSpec};
+    use smime::crypto::{digest, load_certificates, DigestAlgorithm, PrivateKey};
+
+    let (der, _) = cms_of_message(sent);
+    let original = smime::cms::signed_data::parse_signed_data_content_info(&der).unwrap();
+    let si = &original.signer_infos[0];
+    let policy = smime::CryptoPolicy::strict();
+    let alg = DigestAlgorithm::from_oid(si.digest_algorithm.oid, &policy).unwrap();
+    let msg_sig_digest = digest(alg, &si.signed_attributes.as_ref().unwrap().signed_bytes);
+    let receipt = Receipt {
+        version: 1,
+        content_type: original.econtent_type,
+        signed_content_identifier: der::asn1::OctetString::new(content_identifier).unwrap(),
+        originator_signature_value: der::asn1::OctetString::new(si.signature.clone()).unwrap(),
+    };
+    let content = receipt.to_content().unwrap();
+    let leaf = pki.leaf(Alg::P256);
+    let key = PrivateKey::from_pem_or_der(&fs::read(&leaf.key).unwrap(), "key").unwrap();
+    let spec = SignerSpec {
+        certificate: load_certificates(&fs::read(&leaf.cert).unwrap(), "cert")
+            .unwrap()
+            .remove(0),
+        scheme: key.scheme(key.default_digest(), false).unwrap(),
+        key,
+        chain: load_certificates(&fs::read(&pki.intermediate).unwrap(), "int").unwrap(),
+        encryption_certificate: None,
+        extra_attributes: vec![msg_sig_digest_attribute(&msg_sig_digest).unwrap()],
+    };
+    let builder = SignedDataBuilder::new(vec![spec], Some(std::time::SystemTime::now()))
+        .unwrap()
+        .with_content_type(smime::cms::oids::RECEIPT);
+    let digests = ContentDigests(
+        builder
+            .digest_algorithms()
+            .into_iter()
+            .map(|a| (a, digest(a, &content)))
+            .collect(),
+    );
+    let cms = builder.build(&digests, Some(&content)).unwrap();
+    let mut message = b"MIME-Version: 1.0\r\nContent-Type: application/pkcs7-mime; smime-type=signed-receipt; name=\"smime.p7m\"\r\nContent-Transfer-Encoding: base64\r\n\r\n".to_vec();
+    message.extend_from_slice(base64_encode(&cms).as_bytes());
+    message
+}
+
+/// A correctly signed receipt that repeats the original signature but names another
+/// signedContentIdentifier (a receipt for another message's request) fails in smime and in
+/// OpenSSL; the same receipt with the right identifier passes both.
+#[test]
+fn verify_receipt_other_content_identifier_is_mismatch() {
+    let Some((dir, pki)) = pki_dir() else { return };
+    let sender = pki.leaf(Alg::Rsa);
+    let sent = smime_sign(
+        &pki,
+        sender,
+        &plain_message(&sender.email, BODY),
+        &["--receipt-request", &sender.email],
+        false,
+    );
+    sent.assert_ok();
+    let sent = sent.stdout;
+    let request = reported_request(&pki, &sent);
+    let id = request["signed_content_identifier"].as_str().unwrap();
+    let id: Vec<u8> = (0..id.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&id[i..i + 2], 16).unwrap())
+        .collect();
+
+    let right = receipt_with_identifier(&pki, &sent, &id);
+    assert_receipt_valid(&smime_verify_receipt(&pki, &right, &sent));
+    assert!(openssl_cms_verify_receipt(dir.path(), &right, &sent, &pki.root).ok());
+
+    let wrong = receipt_with_identifier(&pki, &sent, &[0x42; 32]);
+    let mismatches = assert_receipt_refused(&smime_verify_receipt(&pki, &wrong, &sent), "mismatch");
+    assert_eq!(mismatches.len(), 1, "{mismatches:?}");
+    assert!(
+        mismatches[0].starts_with(&format!("signedContentIdentifier {}", "42".repeat(32))),
+        "{mismatches:?}"
+    );
+    let peer = openssl_cms_verify_receipt(dir.path(), &wrong, &sent, &pki.root);
+    assert!(!peer.ok(), "{peer}");
+    assert!(peer.stderr.contains("contentidentifier mismatch"), "{peer}");
+}
