@@ -202,6 +202,17 @@ mod tests {
     }
 
     #[test]
+    fn open_cms_input_der_whose_length_byte_is_a_colon_is_cms() {
+        // SEQUENCE of 58 (0x3A, ':') bytes: "0:" must not pass for a header field.
+        let mut der = vec![0x30, 0x3A];
+        der.extend([0x04, 0x38]);
+        der.extend([0x41; 0x38]);
+        let input = open_cms_input(&der[..], &["compressed-data"]).unwrap();
+        assert!(input.outer_headers.is_none());
+        assert_eq!(read_all(input.cms), der);
+    }
+
+    #[test]
     fn decode_pem_or_base64_garbage_is_error_naming_the_input() {
         let err = decode_pem_or_base64(b"not base64!")
             .unwrap_err()
@@ -232,6 +243,14 @@ mod tests {
             err.contains("enveloped-data") && err.contains("compressed-data"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn open_cms_input_octet_stream_named_p7z_is_accepted() {
+        let message = b"Subject: s\r\nContent-Type: application/octet-stream; name=\"smime.p7z\"\r\nContent-Transfer-Encoding: base64\r\n\r\nMAMCAQA=\r\n";
+        let input = open_cms_input(&message[..], &["compressed-data"]).unwrap();
+        assert_eq!(input.smime_type, None);
+        assert_eq!(read_all(input.cms), [0x30, 0x03, 0x02, 0x01, 0x00]);
     }
 
     #[test]

@@ -126,7 +126,12 @@ pub fn pkcs7_mime_headers(smime_type: &str, file_name: &str) -> String {
 }
 
 /// Whether the input looks like a MIME message rather than bare CMS (DER, PEM or base64).
+/// DER starts with a SEQUENCE, 0x30 (`0`), and a 58-byte one has 0x3A (`:`) next, which
+/// would pass for a header field named `0`; no real header name starts with a digit.
 pub fn looks_like_mime(start: &[u8]) -> bool {
+    if start.first().is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
     let Some(colon) = start.iter().position(|&b| b == b':') else {
         return false;
     };
