@@ -906,3 +906,67 @@ fn encrypt_auto_cipher_follows_the_recipients_capabilities() {
     assert_eq!(o.code(), 2, "{o}");
     assert!(o.stderr.contains("no valid signature"), "{o}");
 }
+
+#[test]
+fn decrypt_with_pkcs12_of_every_key_kind_legacy_pbe_and_wrong_password() {
+    let Some(s) = Setup::new() else { return };
+    let all: Vec<&Recipient> = s.recipients.iter().collect();
+    let o = s.encrypt(&all, &["--cipher", "aes-256-gcm"], "p12.eml");
+    assert!(o.ok(), "{o}");
+    std::fs::write(s.path("password"), format!("{}\n", common::P12_PASSWORD)).unwrap();
+    std::fs::write(s.path("wrong-password"), "not the password\n").unwrap();
+    let input = s.path("p12.eml").display().to_string();
+    let decrypt_p12 = |p12: &Path, password: &str| {
+        smime(&[
+            "decrypt",
+            "--json",
+            "--p12",
+            &p12.display().to_string(),
+            "--password-file",
+            &s.path(password).display().to_string(),
+            "--in",
+            &input,
+        ])
+    };
+    // OpenSSL 3 defaults: PBES2, AES-256-CBC, PBKDF2 with HMAC-SHA-256, SHA-256 MAC.
+    for r in &s.recipients {
+        let out = decrypt_p12(&r.p12, "password");
+        assert_decrypted(&out, &format!("{} PKCS#12", r.name));
+        assert!(out.stdout.ends_with(ENTITY.as_bytes()));
+    }
+    // Legacy PKCS#12 PBE (3DES, SHA-1 MAC), as older Windows exports write.
+    let rsa = s.recipient(RecipientKey::Rsa);
+    let legacy = s.path("legacy.p12");
+    let o = openssl(
+        &s.pki.dir,
+        &[
+            "pkcs12",
+            "-export",
+            "-in",
+            &rsa.cert.display().to_string(),
+            "-inkey",
+            &rsa.key.display().to_string(),
+            "-passout",
+            &format!("pass:{}", common::P12_PASSWORD),
+            "-keypbe",
+            "PBE-SHA1-3DES",
+            "-certpbe",
+            "PBE-SHA1-3DES",
+            "-macalg",
+            "sha1",
+            "-out",
+            &legacy.display().to_string(),
+        ],
+    );
+    assert!(o.ok(), "{o}");
+    let out = decrypt_p12(&legacy, "password");
+    assert_decrypted(&out, "legacy PKCS#12");
+    // A wrong password is an input error naming the file, and nothing is written.
+    let out = decrypt_p12(&rsa.p12, "wrong-password");
+    assert_eq!(out.code(), 2, "{out}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr.contains("wrong password") && out.stderr.contains("rsa-enc.p12"),
+        "{out}"
+    );
+}

@@ -1,6 +1,7 @@
 //! `smime decrypt`.
 
 use anyhow::{bail, Context, Result};
+use smime::crypto::pkcs12::read_pkcs12;
 use smime::crypto::DecryptingKey;
 use smime::decrypt::{DecryptStatus, Decryptor};
 use smime::recipient::{KeyEncryptionKey, RecipientIdentity};
@@ -66,10 +67,16 @@ fn identity(args: &DecryptArgs) -> Result<RecipientIdentity> {
         return Ok(RecipientIdentity::kek(kek));
     }
     if let Some(p12) = &args.p12 {
-        bail!(
-            "{}: PKCS#12 input is not supported yet; give --cert and --key",
-            p12.display()
-        );
+        let password = match &args.password_file {
+            Some(file) => password_from(&read_file(file)?)
+                .with_context(|| format!("{}: the password file", file.display()))?,
+            None => Zeroizing::new(String::new()),
+        };
+        let what = p12.display().to_string();
+        let identity = read_pkcs12(&read_file(p12)?, &password, &what)?;
+        let key = DecryptingKey::from_pem_or_der(&identity.key_der, &what)?;
+        return Ok(RecipientIdentity::new(identity.certificate, key)
+            .try_every_recipient(args.try_all_recipients));
     }
     let Some(key_path) = &args.key else {
         bail!("give --key (with or without --cert), --p12 or --kek-file");
@@ -109,4 +116,12 @@ fn decode_hex(text: &str) -> Result<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(&text[i..i + 2], 16).map_err(Into::into))
         .collect()
+}
+
+/// The password: the first line of the file (without its line end).
+fn password_from(bytes: &[u8]) -> Result<Zeroizing<String>> {
+    let text = std::str::from_utf8(bytes).context("not UTF-8")?;
+    Ok(Zeroizing::new(
+        text.lines().next().unwrap_or_default().to_string(),
+    ))
 }

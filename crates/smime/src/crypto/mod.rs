@@ -16,6 +16,7 @@ pub mod key_transport;
 pub mod key_wrap;
 mod legacy_cbc;
 mod pem;
+pub mod pkcs12;
 mod private_key;
 mod signature;
 #[cfg(test)]
