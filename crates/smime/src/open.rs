@@ -254,49 +254,6 @@ impl Opener {
             entity = next;
         }
 
-        if report.layers.is_empty() {
-            report.notes.push(
-                "the message has no S/MIME layer (neither encrypted nor signed): nothing was output"
-                    .into(),
-            );
-            return Ok(report);
-        }
-        report.valid = report.layers.iter().all(|l| l.good);
-        if stopped {
-            report
-                .notes
-                .push("a layer could not be opened: the layers inside it are not known".into());
-        }
-        let mut r = entity.reader()?;
-        let inner = read_header_block(&mut r, "protected entity")?;
-        report.content_type = inner.entity.content_type().ok().map(|c| c.mime_type);
-        report.header_protection = header_protection::check_headers(&top.entity, &inner.entity);
-        let header = match &report.header_protection {
-            Some(hp) => {
-                report.notes.push(format!(
-                    "the header fields are the protected ones (RFC 9788, hp=\"{}\"); outer fields that differ are listed under header_protection",
-                    hp.hp
-                ));
-                header_protection::rendered_header(&inner.bytes, &inner.entity)
-            }
-            None => {
-                report.notes.push(
-                    "no header protection: the header fields are the outer ones, which no layer protects"
-                        .into(),
-                );
-                let mut header = outer_fields.clone();
-                header.extend_from_slice(b"MIME-Version: 1.0\r\n");
-                for h in inner.content_headers() {
-                    header.extend(inner.field_bytes(h));
-                }
-                header.extend_from_slice(b"\r\n");
-                header
-            }
-        };
-        report.notes.push(format!(
-            "only the protected entity ({}) is output: nothing outside the innermost layer is merged into it (EFAIL)",
-            report.protected_part
-        ));
         if !report.not_merged.is_empty() {
             report.notes.push(format!(
                 "{} clear part(s) of the received message were NOT merged with the protected part: {}",
@@ -309,6 +266,30 @@ impl Opener {
                     .join(", ")
             ));
         }
+        if report.layers.is_empty() {
+            report.notes.push(
+                "the message has no S/MIME layer (neither encrypted nor signed): nothing was output"
+                    .into(),
+            );
+            return Ok(report);
+        }
+        report.valid = report.layers.iter().all(|l| l.good);
+        if stopped {
+            report.notes.push(
+                "a layer could not be opened: the layers inside it are not known; nothing was output"
+                    .into(),
+            );
+            return Ok(report);
+        }
+        let mut r = entity.reader()?;
+        let inner = read_header_block(&mut r, "protected entity")?;
+        report.content_type = inner.entity.content_type().ok().map(|c| c.mime_type);
+        report.header_protection = header_protection::check_headers(&top.entity, &inner.entity);
+        let header = output_header(&inner, &outer_fields, &mut report);
+        report.notes.push(format!(
+            "only the protected entity ({}) is output: nothing outside the innermost layer is merged into it (EFAIL)",
+            report.protected_part
+        ));
         if report.valid {
             output.write_all(&header)?;
             io::copy(&mut r, &mut output)?;
@@ -457,6 +438,30 @@ impl Opener {
             decompress: None,
         })
     }
+}
+
+/// The header section of the output (RFC 9788 4.3): the protected fields when the innermost
+/// entity carries header protection, else the outer fields of the received message (which no
+/// layer protects, as the report says), then the entity's Content-* fields.
+fn output_header(inner: &HeaderBlock, outer_fields: &[u8], report: &mut OpenReport) -> Vec<u8> {
+    if let Some(hp) = &report.header_protection {
+        report.notes.push(format!(
+            "the header fields are the protected ones (RFC 9788, hp=\"{}\"); outer fields that differ are listed under header_protection",
+            hp.hp
+        ));
+        return header_protection::rendered_header(&inner.bytes, &inner.entity);
+    }
+    report.notes.push(
+        "no header protection: the header fields are the outer ones, which no layer protects"
+            .into(),
+    );
+    let mut header = outer_fields.to_vec();
+    header.extend_from_slice(b"MIME-Version: 1.0\r\n");
+    for h in inner.content_headers() {
+        header.extend(inner.field_bytes(h));
+    }
+    header.extend_from_slice(b"\r\n");
+    header
 }
 
 /// The kebab-case name of a unit enum variant (as serde's `rename_all = "kebab-case"` writes
