@@ -39,6 +39,10 @@ pub enum Output {
     /// Standard output held back in an unnamed temporary file until committed (for
     /// decrypted content, which may only appear once it is authenticated).
     HeldStdout(File),
+    /// Held back in an unnamed temporary file and copied into `target` on commit: a target
+    /// that exists and is not a regular file (a device such as `/dev/null`, or a FIFO), which
+    /// renaming a temporary file over it would replace.
+    HeldSpecial { file: File, target: PathBuf },
     /// A temporary file that is renamed to `target` on commit.
     File {
         temp: tempfile::NamedTempFile,
@@ -54,6 +58,12 @@ impl Output {
         match path {
             None => Ok(Output::Stdout(io::BufWriter::new(io::stdout()))),
             Some(p) if p == Path::new("-") => Ok(Output::Stdout(io::BufWriter::new(io::stdout()))),
+            Some(p) if std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir()) => {
+                Ok(Output::HeldSpecial {
+                    file: tempfile::tempfile().context("cannot create a temporary file")?,
+                    target: p.to_path_buf(),
+                })
+            }
             Some(p) => {
                 let dir = p
                     .parent()
@@ -93,6 +103,16 @@ impl Output {
                 io::copy(&mut file, &mut out)?;
                 Ok(out.flush()?)
             }
+            Output::HeldSpecial { mut file, target } => {
+                file.seek(io::SeekFrom::Start(0))?;
+                let mut out = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&target)
+                    .with_context(|| format!("cannot write {}", target.display()))?;
+                io::copy(&mut file, &mut out)
+                    .with_context(|| format!("cannot write {}", target.display()))?;
+                Ok(out.flush()?)
+            }
             Output::Discarded => Err(anyhow::anyhow!(
                 "the output was already committed or discarded"
             )),
@@ -110,7 +130,7 @@ impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Output::Stdout(w) => w.write(buf),
-            Output::HeldStdout(file) => file.write(buf),
+            Output::HeldStdout(file) | Output::HeldSpecial { file, .. } => file.write(buf),
             Output::File { temp, .. } => temp.write(buf),
             Output::Discarded => Err(io::Error::other("the output was discarded")),
         }
@@ -119,7 +139,7 @@ impl Write for Output {
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Output::Stdout(w) => w.flush(),
-            Output::HeldStdout(file) => file.flush(),
+            Output::HeldStdout(file) | Output::HeldSpecial { file, .. } => file.flush(),
             Output::File { temp, .. } => temp.flush(),
             Output::Discarded => Ok(()),
         }

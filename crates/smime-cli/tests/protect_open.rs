@@ -729,3 +729,49 @@ fn protect_malformed_input_names_the_stage_and_writes_nothing() {
     assert!(o.stdout.is_empty(), "no output file may remain");
     assert!(o.stderr.contains("sign stage: malformed MIME"), "{o}");
 }
+
+/// `--out` naming a FIFO (like `/dev/null`, not a regular file): the output goes through it
+/// on commit, and the FIFO stays a FIFO (renaming a temporary file over it would replace it).
+#[test]
+fn output_to_a_fifo_writes_through_it_and_keeps_it() {
+    use std::os::unix::fs::FileTypeExt;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let Some(f) = fixture() else { return };
+    if !require_peer("mkfifo") {
+        return;
+    }
+    let tmp = f.pki.scratch();
+    let (input, fifo) = (tmp.path().join("in.eml"), tmp.path().join("out.fifo"));
+    fs::write(&input, message("to a fifo", "")).unwrap();
+    run(Command::new("mkfifo").arg(&fifo)).assert_ok();
+    let mut reader = Command::new("cat")
+        .arg(&fifo)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let o = smime(&[
+        "protect".as_ref(),
+        "--cert".as_ref(),
+        p(&f.alice.cert),
+        "--key".as_ref(),
+        p(&f.alice.key),
+        "--in".as_ref(),
+        p(&input),
+        "--out".as_ref(),
+        p(&fifo),
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while reader.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = reader.kill();
+    let read = reader.wait_with_output().unwrap().stdout;
+    o.assert_ok();
+    let kind = fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the FIFO was replaced by {kind:?}");
+    let text = String::from_utf8_lossy(&read);
+    assert!(text.starts_with("From: Alice"), "{text}");
+    assert!(text.contains("multipart/signed"), "{text}");
+}
