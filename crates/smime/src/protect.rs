@@ -3,10 +3,9 @@
 //!
 //! The stages are the whole-message operations of [`crate::sign`], [`crate::compress`] (when
 //! asked) and [`crate::encrypt`] (and, with triple wrapping, the signer again: sign, encrypt,
-//! sign, RFC 2634 1.1), each
-//! reading a message and writing a message. They are chained with OS pipes
-//! ([`std::io::pipe`]), one thread per stage, so the message streams through in bounded
-//! memory (as far as each stage streams). A stage that fails drops both ends of its pipes:
+//! sign, RFC 2634 1.1), each reading a message and writing a message. They are chained with
+//! OS pipes ([`std::io::pipe`]), one thread per stage, so the message streams through in
+//! bounded memory (as far as each stage streams). A stage that fails drops both ends of its pipes:
 //! the stage before it gets a broken pipe, the one after it an early end of input, so
 //! nothing waits forever; the error reported is the first real one along the chain, named
 //! by its stage.
@@ -39,13 +38,13 @@ pub struct ProtectOptions {
 /// What [`Protector::protect`] made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProtectReport {
-    /// The layers from the inside out (`signed`, `enveloped`, `signed`).
+    /// The layers from the inside out (`signed`, `compressed`, `enveloped`, `signed`).
     pub layers: Vec<&'static str>,
     /// The `hp` parameter written on the protected entity.
     pub header_protection: HpMode,
 }
 
-/// Signs and (optionally) encrypts messages in one pass.
+/// Signs, and optionally compresses, encrypts and signs again, in one pass.
 pub struct Protector {
     signer: Signer,
     compressor: Compressor,
