@@ -265,3 +265,66 @@ fn select(ok: u8, candidate: &[u8], random: &[u8]) -> Zeroizing<Vec<u8>> {
     }
     key
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::test_pki::Pki;
+
+    #[test]
+    fn from_pem_or_der_reads_each_key_kind_in_each_form() {
+        let pki = Pki::new();
+        for (name, kind) in [("rsa", "rsa2048"), ("p256", "p256"), ("p384", "p384")] {
+            pki.key(name, kind);
+            // PKCS#8 PEM (genpkey), the traditional form (PKCS#1 / SEC1) PEM and DER.
+            let traditional = format!("{name}.trad.pem");
+            let der = format!("{name}.trad.der");
+            let key = format!("{name}.key");
+            pki.openssl(&["pkey", "-in", &key, "-traditional", "-out", &traditional]);
+            pki.openssl(&[
+                "pkey",
+                "-in",
+                &key,
+                "-traditional",
+                "-outform",
+                "DER",
+                "-out",
+                &der,
+            ]);
+            let kinds: Vec<DecryptingKeyKind> = [key, traditional, der]
+                .iter()
+                .map(|f| {
+                    DecryptingKey::from_pem_or_der(&pki.read(f), f)
+                        .unwrap()
+                        .kind()
+                })
+                .collect();
+            let expected = match name {
+                "rsa" => DecryptingKeyKind::Rsa,
+                "p256" => DecryptingKeyKind::Agreement(AgreementCurve::P256),
+                _ => DecryptingKeyKind::Agreement(AgreementCurve::P384),
+            };
+            assert!(kinds.iter().all(|k| *k == expected), "{name}: {kinds:?}");
+        }
+        pki.openssl(&["genpkey", "-algorithm", "X25519", "-out", "x.key"]);
+        let x = DecryptingKey::from_pem_or_der(&pki.read("x.key"), "x.key").unwrap();
+        assert_eq!(
+            x.kind(),
+            DecryptingKeyKind::Agreement(AgreementCurve::X25519)
+        );
+        assert_eq!(x.description(), "X25519");
+    }
+
+    #[test]
+    fn from_pem_or_der_signing_only_or_unsupported_keys_are_errors_naming_the_file() {
+        let pki = Pki::new();
+        pki.key("ed", "ed25519");
+        pki.key("p521", "p521");
+        for file in ["ed.key", "p521.key"] {
+            let err = DecryptingKey::from_pem_or_der(&pki.read(file), file).unwrap_err();
+            assert!(err.to_string().starts_with(file), "{err}");
+        }
+        let err = DecryptingKey::from_pem_or_der(b"not a key", "junk.pem").unwrap_err();
+        assert!(err.to_string().contains("junk.pem"), "{err}");
+    }
+}
