@@ -3,7 +3,8 @@
 //! Debian's OpenSSL is built without zlib, so no peer here reads or writes CompressedData.
 //! Our output is therefore checked by independent tools: `openssl asn1parse` reads the BER
 //! (structure, OIDs, version; the OIDs' expected encodings come from `openssl asn1parse
-//! -genstr`), the zlib stream is inflated by `gzip` (its deflate data re-wrapped in a gzip
+//! -genstr`), `openssl cms -cmsout -print` decodes it with OpenSSL's CMS templates (which need
+//! no zlib) and dumps the joined eContent, the zlib stream is inflated by `gzip` (its deflate data re-wrapped in a gzip
 //! header, RFC 1952, so gzip also checks CRC-32 and length) and by Python's zlib when
 //! python3 is there, and the zlib header and Adler-32 trailer (RFC 1950) are checked here.
 //! `openssl cms -uncompress` is asserted to fail for lack of zlib, so that this test notices
@@ -392,6 +393,53 @@ fn compress_output_has_rfc3274_structure_and_a_zlib_stream_others_inflate() {
     let compressed = compress(dir.path(), &message(&body));
     let der = pkcs7_mime_der(&compressed);
     let zlib = econtent_by_asn1parse(dir.path(), &der);
+    independent_inflate(dir.path(), &zlib, &entity(&body));
+}
+
+/// The eContent octets from the hex dump of `openssl cms -cmsout -print` (lines
+/// `0000 - 78 9c 01 43-...   x..C`: the hex part ends at the first run of three spaces).
+fn econtent_from_cms_print(text: &str) -> Vec<u8> {
+    let dump = &text[text.find("eContent:").expect("no eContent in the print")..];
+    let mut out = Vec::new();
+    for line in dump.lines().skip(1) {
+        let Some((offset, rest)) = line.trim_start().split_once(" - ") else {
+            break;
+        };
+        assert!(offset.chars().all(|c| c.is_ascii_hexdigit()), "{line}");
+        let hex = rest.split("   ").next().unwrap().replace('-', " ");
+        out.extend(
+            hex.split_whitespace().map(|h| {
+                u8::from_str_radix(h, 16).unwrap_or_else(|e| panic!("{h}: {e} in {line}"))
+            }),
+        );
+    }
+    out
+}
+
+#[test]
+fn openssl_cms_decodes_our_compressed_data_with_its_cms_templates() {
+    if !require_peer("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let body = b"OpenSSL reads the structure even without zlib.\r\n".repeat(40);
+    let der = pkcs7_mime_der(&compress(dir.path(), &message(&body)));
+    fs::write(dir.path().join("c.der"), &der).unwrap();
+    let o = run(Command::new("openssl")
+        .current_dir(dir.path())
+        .args(["cms", "-cmsout", "-print", "-inform", "DER", "-in", "c.der"]));
+    o.assert_ok();
+    let text = o.stdout_text();
+    for expected in [
+        format!("contentType: id-smime-ct-compressedData ({ID_CT_COMPRESSED_DATA})"),
+        "version: 0".to_string(),
+        format!("algorithm: zlib compression ({ID_ALG_ZLIB_COMPRESS})"),
+        "parameter: <ABSENT>".to_string(),
+        format!("eContentType: pkcs7-data ({ID_DATA})"),
+    ] {
+        assert!(text.contains(&expected), "missing `{expected}`:\n{o}");
+    }
+    let zlib = econtent_from_cms_print(&text);
     independent_inflate(dir.path(), &zlib, &entity(&body));
 }
 
