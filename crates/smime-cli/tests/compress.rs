@@ -3,12 +3,13 @@
 //! Debian's OpenSSL is built without zlib, so no peer here reads or writes CompressedData.
 //! Our output is therefore checked by independent tools: `openssl asn1parse` reads the BER
 //! (structure, OIDs, version; the OIDs' expected encodings come from `openssl asn1parse
-//! -genstr`), `openssl cms -cmsout -print` decodes it with OpenSSL's CMS templates (which need
-//! no zlib) and dumps the joined eContent, the zlib stream is inflated by `gzip` (its deflate data re-wrapped in a gzip
-//! header, RFC 1952, so gzip also checks CRC-32 and length) and by Python's zlib when
-//! python3 is there, and the zlib header and Adler-32 trailer (RFC 1950) are checked here.
-//! `openssl cms -uncompress` is asserted to fail for lack of zlib, so that this test notices
-//! the day it stops failing. RFC 4134 has no CompressedData sample and tests/data has none.
+//! -genstr`); `openssl cms -cmsout -print` decodes it with OpenSSL's CMS templates (which need
+//! no zlib) and dumps the joined eContent; the zlib stream is inflated by `gzip` (its deflate
+//! data re-wrapped in a gzip header, RFC 1952, so gzip also checks CRC-32 and length) and by
+//! Python's zlib when python3 is there; the zlib header and Adler-32 trailer (RFC 1950) are
+//! checked here. `openssl cms -uncompress` is asserted to fail for lack of zlib, so that this
+//! test notices the day it stops failing. RFC 4134 has no CompressedData sample and
+//! tests/data has none.
 
 mod common;
 
