@@ -170,9 +170,19 @@ fn compress_and_decompress_through_pipes() {
     let input = message(b"through standard input and output\r\n");
     let c = smime_stdin(&["compress"], &input);
     c.assert_ok();
-    let d = smime_stdin(&["decompress"], &c.stdout);
+    let d = smime_stdin(&["decompress", "--json"], &c.stdout);
     d.assert_ok();
     assert_eq!(d.stdout, input);
+    let report: serde_json::Value = serde_json::from_str(&d.stderr)
+        .unwrap_or_else(|e| panic!("--json report on stderr ({e}):\n{d}"));
+    assert_eq!(report["algorithm"], "zlib");
+    assert_eq!(report["content_type"], "data");
+    assert_eq!(report["message"], true);
+    assert_eq!(
+        report["decompressed_bytes"].as_u64(),
+        Some(entity(b"through standard input and output\r\n").len() as u64),
+        "{report}"
+    );
 }
 
 #[test]
