@@ -599,3 +599,291 @@ fn decrypt_rc2_only_with_allow_legacy() {
     assert_success(&out, "RC2-40 with --allow-legacy");
     assert_decrypted_message(&out.stdout, "RC2-40 with --allow-legacy");
 }
+
+/// A message whose body is `size` bytes of base64 text in CRLF lines (the last line may be
+/// cut short), so that its canonical form is itself and the decrypted body must match.
+fn sized_message(size: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let raw: Vec<u8> = (0..size * 3 / 4 + 3)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    let encoded = STANDARD.encode(raw);
+    let mut body = Vec::with_capacity(size + size / 38);
+    for line in encoded.as_bytes().chunks(76) {
+        body.extend_from_slice(line);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.truncate(size);
+    let mut message = format!(
+        "From: Alice <alice@example.com>\r\nTo: Bob <bob@example.com>\r\nSubject: {size} bytes\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
+    )
+    .into_bytes();
+    message.extend_from_slice(&body);
+    message
+}
+
+/// The body of a message: everything after the first empty line.
+fn body_of(message: &[u8]) -> &[u8] {
+    let at = message
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a header block");
+    &message[at + 4..]
+}
+
+/// Sizes that cross the 57-byte base64 groups and the 64 KiB encryptedContent chunks
+/// (every cipher), then the 4 MiB spool limit and 10 MiB for the streaming path as a whole
+/// (AES-256-GCM and AES-256-CBC only, to keep the debug-build tests short).
+const STREAM_SIZES: [usize; 7] = [0, 1, 57, 65_535, 65_536 + 17, 4 * 1024 * 1024 + 5, 10 << 20];
+const LARGE: usize = 1 << 20;
+
+#[test]
+fn smime_encrypt_large_and_odd_sizes_round_trip_and_openssl_decrypts() {
+    let Some(pki) = Pki::new() else { return };
+    for (i, &size) in STREAM_SIZES.iter().enumerate() {
+        let message = sized_message(size, i as u64);
+        std::fs::write(pki.path("big.eml"), &message).unwrap();
+        for cipher in [
+            "aes-256-gcm",
+            "aes-256-cbc",
+            "chacha20-poly1305",
+            "aes-128-gcm",
+        ] {
+            if size >= LARGE && !matches!(cipher, "aes-256-gcm" | "aes-256-cbc") {
+                continue;
+            }
+            let what = format!("{cipher}, {size} bytes");
+            let out = pki.smime(&[
+                "encrypt",
+                "--to",
+                "alice.pem",
+                "--cipher",
+                cipher,
+                "--in",
+                "big.eml",
+                "--out",
+                "big.p7m.eml",
+            ]);
+            assert_success(&out, &what);
+            let encrypted = std::fs::read(pki.path("big.p7m.eml")).unwrap();
+            assert!(
+                !encrypted
+                    .windows(20)
+                    .any(|w| body_of(&message).starts_with(w))
+                    || size < 20,
+                "{what}: plaintext in the output"
+            );
+            let out = pki.smime(&[
+                "decrypt",
+                "--cert",
+                "alice.pem",
+                "--key",
+                "alice.key",
+                "--in",
+                "big.p7m.eml",
+                "--out",
+                "big.dec.eml",
+            ]);
+            assert_success(&out, &what);
+            let decrypted = std::fs::read(pki.path("big.dec.eml")).unwrap();
+            assert!(
+                body_of(&decrypted) == body_of(&message),
+                "{what}: smime round trip"
+            );
+            if cipher == "chacha20-poly1305" {
+                continue; // OpenSSL 3.0's CMS has no ChaCha20-Poly1305
+            }
+            pki.openssl(&[
+                "cms",
+                "-decrypt",
+                "-in",
+                "big.p7m.eml",
+                "-inkey",
+                "alice.key",
+                "-recip",
+                "alice.pem",
+                "-out",
+                "big.ossl.eml",
+            ]);
+            let decrypted = std::fs::read(pki.path("big.ossl.eml")).unwrap();
+            assert!(body_of(&decrypted) == body_of(&message), "{what}: openssl");
+        }
+    }
+}
+
+#[test]
+fn openssl_stream_encrypt_large_and_odd_sizes_smime_decrypts() {
+    let Some(pki) = Pki::new() else { return };
+    for (i, &size) in STREAM_SIZES.iter().enumerate() {
+        let message = sized_message(size, 100 + i as u64);
+        std::fs::write(pki.path("big.eml"), &message).unwrap();
+        for cipher in ["-aes-256-gcm", "-aes256"] {
+            if size >= LARGE && cipher == "-aes256" && size != STREAM_SIZES[5] {
+                continue;
+            }
+            let what = format!("openssl cms -encrypt -stream {cipher}, {size} bytes");
+            pki.openssl(&[
+                "cms",
+                "-encrypt",
+                "-stream",
+                cipher,
+                "-in",
+                "big.eml",
+                "-out",
+                "big.p7m.eml",
+                "alice.pem",
+            ]);
+            let out = pki.smime(&[
+                "decrypt",
+                "--cert",
+                "alice.pem",
+                "--key",
+                "alice.key",
+                "--in",
+                "big.p7m.eml",
+                "--out",
+                "big.dec.eml",
+            ]);
+            assert_success(&out, &what);
+            let decrypted = std::fs::read(pki.path("big.dec.eml")).unwrap();
+            assert!(body_of(&decrypted) == body_of(&message), "{what}");
+        }
+    }
+}
+
+#[test]
+fn decrypt_changed_or_truncated_3_mib_message_fails_and_leaves_no_output_file() {
+    let Some(pki) = Pki::new() else { return };
+    std::fs::write(pki.path("big.eml"), sized_message(3 << 20, 7)).unwrap();
+    for cipher in ["aes-256-gcm", "aes-256-cbc", "chacha20-poly1305"] {
+        let out = pki.smime(&[
+            "encrypt",
+            "--to",
+            "alice.pem",
+            "--cipher",
+            cipher,
+            "--in",
+            "big.eml",
+            "--out",
+            "enc.eml",
+        ]);
+        assert_success(&out, cipher);
+        // A bit in the middle of the ciphertext: authentication (or, for CBC, which has
+        // none, the padding and entity checks) must fail, or the change must show.
+        tamper(&pki.path("enc.eml"), &pki.path("flipped.eml"), |der| {
+            let middle = der.len() / 2;
+            der[middle] ^= 0x01;
+        });
+        // The input cut in the middle of the content.
+        tamper(&pki.path("enc.eml"), &pki.path("cut.eml"), |der| {
+            let half = der.len() / 2;
+            der.truncate(half);
+        });
+        for (input, code) in [("flipped.eml", 1), ("cut.eml", 2)] {
+            let what = format!("{cipher}, {input}");
+            let _ = std::fs::remove_file(pki.path("dec.eml"));
+            let out = pki.smime(&[
+                "decrypt",
+                "--cert",
+                "alice.pem",
+                "--key",
+                "alice.key",
+                "--in",
+                input,
+                "--out",
+                "dec.eml",
+            ]);
+            if cipher == "aes-256-cbc" && input == "flipped.eml" {
+                // CBC is not authenticated: a flipped bit in the middle garbles one block
+                // and flips one bit of the next, and the padding is still right.
+                assert_success(&out, &what);
+                let decrypted = std::fs::read(pki.path("dec.eml")).unwrap();
+                let original = std::fs::read(pki.path("big.eml")).unwrap();
+                assert!(body_of(&decrypted) != body_of(&original), "{what}");
+                assert!(String::from_utf8_lossy(&out.stderr).contains("NOT authenticated"));
+                continue;
+            }
+            assert_eq!(
+                out.status.code(),
+                Some(code),
+                "{what}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(
+                !pki.path("dec.eml").exists(),
+                "{what}: an output file was created"
+            );
+            // No temporary file is left behind either.
+            let leftovers: Vec<_> = std::fs::read_dir(pki.dir.path())
+                .unwrap()
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_name().to_string_lossy().starts_with(".smime-"))
+                .collect();
+            assert!(
+                leftovers.is_empty(),
+                "{what}: temporary files left: {leftovers:?}"
+            );
+            // To standard output: nothing at all.
+            let out = pki.smime_decrypt("alice", "alice", input);
+            assert_eq!(out.status.code(), Some(code), "{what}");
+            assert!(
+                out.stdout.is_empty(),
+                "{what}: plaintext on standard output"
+            );
+        }
+    }
+}
+
+#[test]
+fn decrypt_rfc9216_chacha20_poly1305_example() {
+    let dir = format!(
+        "{}/../smime/tests/data/rfc9216/examples-cms",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_smime"))
+        .args(["decrypt", "--json", "--cert"])
+        .arg(format!("{dir}/certs-and-keys/lamps-bob.encrypt.crt"))
+        .arg("--key")
+        .arg(format!("{dir}/certs-and-keys/lamps-bob.decrypt.p8.pem"))
+        .arg("--in")
+        .arg(format!(
+            "{dir}/binary-files/authEnvelopedForBobChaCha20Poly1305.p7m"
+        ))
+        .output()
+        .unwrap();
+    assert_success(&out, "RFC 9216 ChaCha20-Poly1305");
+    assert_eq!(out.stdout, b"This is some sample content.");
+    let report = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        report.contains("\"cipher\": \"ChaCha20-Poly1305\""),
+        "{report}"
+    );
+    assert!(report.contains("\"authenticated\": true"), "{report}");
+
+    // The same message with one bit of its 16-byte mac changed (the last OCTET STRING).
+    let mut der = std::fs::read(format!(
+        "{dir}/binary-files/authEnvelopedForBobChaCha20Poly1305.p7m"
+    ))
+    .unwrap();
+    let last = der.len() - 1;
+    assert_eq!(der[der.len() - 18..der.len() - 16], [0x04, 16]);
+    der[last] ^= 0x01;
+    let tmp = TempDir::new().unwrap();
+    std::fs::write(tmp.path().join("bad.p7m"), &der).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_smime"))
+        .args(["decrypt", "--cert"])
+        .arg(format!("{dir}/certs-and-keys/lamps-bob.encrypt.crt"))
+        .arg("--key")
+        .arg(format!("{dir}/certs-and-keys/lamps-bob.decrypt.p8.pem"))
+        .arg("--in")
+        .arg(tmp.path().join("bad.p7m"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+}

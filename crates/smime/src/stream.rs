@@ -17,7 +17,7 @@ const GROUP: usize = LINE / 4 * 3; // 57 input bytes make one 76-character line
 pub struct Base64Writer<W: Write> {
     inner: W,
     pending: Vec<u8>,
-    out: String,
+    out: Vec<u8>,
 }
 
 impl<W: Write> Base64Writer<W> {
@@ -26,17 +26,23 @@ impl<W: Write> Base64Writer<W> {
         Base64Writer {
             inner,
             pending: Vec::with_capacity(GROUP),
-            out: String::new(),
+            out: Vec::new(),
         }
     }
 
     fn emit(&mut self, data: &[u8]) -> io::Result<()> {
         self.out.clear();
+        self.out.reserve(data.len() / GROUP * (LINE + 2) + LINE + 2);
         for line in data.chunks(GROUP) {
-            STANDARD.encode_string(line, &mut self.out);
-            self.out.push_str("\r\n");
+            let start = self.out.len();
+            self.out.resize(start + LINE, 0);
+            let written = STANDARD
+                .encode_slice(line, &mut self.out[start..])
+                .map_err(io::Error::other)?;
+            self.out.truncate(start + written);
+            self.out.extend_from_slice(b"\r\n");
         }
-        self.inner.write_all(self.out.as_bytes())
+        self.inner.write_all(&self.out)
     }
 
     /// The inner writer (for taking out what was encoded so far).
@@ -86,6 +92,7 @@ impl<W: Write> Write for Base64Writer<W> {
 /// names its byte offset.
 pub struct Base64Reader<R: Read> {
     inner: R,
+    raw: Vec<u8>,
     text: Vec<u8>,
     decoded: Vec<u8>,
     decoded_pos: usize,
@@ -98,6 +105,7 @@ impl<R: Read> Base64Reader<R> {
     pub fn new(inner: R) -> Self {
         Base64Reader {
             inner,
+            raw: vec![0u8; 64 * 1024],
             text: Vec::new(),
             decoded: Vec::new(),
             decoded_pos: 0,
@@ -107,67 +115,84 @@ impl<R: Read> Base64Reader<R> {
     }
 
     fn refill(&mut self) -> io::Result<()> {
-        let mut raw = [0u8; 64 * 1024];
         while self.decoded_pos >= self.decoded.len() && !self.finished {
-            let n = self.inner.read(&mut raw)?;
+            let n = self.inner.read(&mut self.raw)?;
             if n == 0 {
                 self.finished = true;
             }
-            for (i, &b) in raw[..n].iter().enumerate() {
-                match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' | b'=' => {
-                        self.text.push(b)
-                    }
-                    b' ' | b'\t' | b'\r' | b'\n' => {}
-                    _ => {
-                        return Err(io::Error::new(
-                            io::ErrorKind::InvalidData,
-                            format!(
-                                "invalid base64 character 0x{b:02x} at byte {}",
-                                self.consumed + i
-                            ),
-                        ))
-                    }
-                }
+            // Fast path: drop the line ends and let the decoder check the alphabet. Only when
+            // it refuses are the bytes looked at one by one, for other whitespace and for an
+            // error that names the offending byte.
+            let before = self.text.len();
+            let mut rest = &self.raw[..n];
+            while let Some(i) = memchr::memchr2(b'\r', b'\n', rest) {
+                self.text.extend_from_slice(&rest[..i]);
+                rest = &rest[i + 1..];
+            }
+            self.text.extend_from_slice(rest);
+            if self.decode_ready().is_err() {
+                self.text.truncate(before);
+                self.filter_exactly(n)?;
+                self.decode_ready()?;
             }
             self.consumed += n;
-            let usable = if self.finished {
-                self.text.len()
-            } else {
-                self.text.len() / 4 * 4
-            };
-            // Padding may only end the text: keep a group with '=' until the end is known.
-            let usable = if !self.finished && self.text[..usable].contains(&b'=') {
-                self.text[..usable]
-                    .iter()
-                    .position(|&c| c == b'=')
-                    .map(|p| p / 4 * 4)
-                    .unwrap_or(usable)
-            } else {
-                usable
-            };
-            self.decoded.clear();
-            self.decoded_pos = 0;
-            if usable > 0 {
-                STANDARD
-                    .decode_vec(&self.text[..usable], &mut self.decoded)
-                    .map_err(|e| {
-                        io::Error::new(
-                            io::ErrorKind::InvalidData,
-                            format!(
-                                "invalid base64 near byte {}: {e}",
-                                self.consumed.saturating_sub(self.text.len())
-                            ),
-                        )
-                    })?;
-                self.text.drain(..usable);
+        }
+        Ok(())
+    }
+
+    /// Append the base64 characters of `raw[..n]` to the text, skipping whitespace and
+    /// failing on anything else.
+    fn filter_exactly(&mut self, n: usize) -> io::Result<()> {
+        for (i, &b) in self.raw[..n].iter().enumerate() {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' | b'=' => self.text.push(b),
+                b' ' | b'\t' | b'\r' | b'\n' => {}
+                _ => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!(
+                            "invalid base64 character 0x{b:02x} at byte {}",
+                            self.consumed + i
+                        ),
+                    ))
+                }
             }
-            if self.finished && !self.text.is_empty() {
+        }
+        Ok(())
+    }
+
+    /// Decode the whole groups of the text (all of it at the end), keeping a group with
+    /// `=` padding until the end is known: padding may only end the text.
+    fn decode_ready(&mut self) -> io::Result<()> {
+        let usable = if self.finished {
+            self.text.len()
+        } else {
+            self.text.len() / 4 * 4
+        };
+        let usable = match memchr::memchr(b'=', &self.text[..usable]) {
+            Some(p) if !self.finished => p / 4 * 4,
+            _ => usable,
+        };
+        self.decoded.clear();
+        self.decoded_pos = 0;
+        if usable > 0 {
+            if let Err(e) = STANDARD.decode_vec(&self.text[..usable], &mut self.decoded) {
+                self.decoded.clear();
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
-                    "base64 text ends in the middle of a group",
+                    format!(
+                        "invalid base64 near byte {}: {e}",
+                        self.consumed.saturating_sub(self.text.len())
+                    ),
                 ));
             }
+            self.text.drain(..usable);
+        }
+        if self.finished && !self.text.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "base64 text ends in the middle of a group",
+            ));
         }
         Ok(())
     }
