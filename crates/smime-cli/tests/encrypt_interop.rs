@@ -638,7 +638,7 @@ fn body_of(message: &[u8]) -> &[u8] {
 
 /// Sizes that cross the 57-byte base64 groups and the 64 KiB encryptedContent chunks
 /// (every cipher), then the 4 MiB spool limit and 10 MiB for the streaming path as a whole
-/// (AES-256-GCM and AES-256-CBC only, to keep the debug-build tests short).
+/// (AES-256-GCM, and AES-256-CBC up to the spool limit, to keep the debug-build tests short).
 const STREAM_SIZES: [usize; 7] = [0, 1, 57, 65_535, 65_536 + 17, 4 * 1024 * 1024 + 5, 10 << 20];
 const LARGE: usize = 1 << 20;
 
@@ -654,7 +654,9 @@ fn smime_encrypt_large_and_odd_sizes_round_trip_and_openssl_decrypts() {
             "chacha20-poly1305",
             "aes-128-gcm",
         ] {
-            if size >= LARGE && !matches!(cipher, "aes-256-gcm" | "aes-256-cbc") {
+            let largest = size == STREAM_SIZES[STREAM_SIZES.len() - 1];
+            if size >= LARGE && !(cipher == "aes-256-gcm" || (cipher == "aes-256-cbc" && !largest))
+            {
                 continue;
             }
             let what = format!("{cipher}, {size} bytes");

@@ -205,3 +205,56 @@ pub fn open(data: &[u8], cert_pem: &[u8], key_pem: &[u8]) {
     }
     assert_eq!(outcomes[0], outcomes[1], "the chunking changed the result");
 }
+
+/// The EnvelopedData/AuthEnvelopedData reader in three chunkings that must agree, then a
+/// whole decryption (legacy ciphers allowed) with a fixed identity, bare and inside a
+/// message, and inspection. `certificate` and `key` (PEM) are RFC 9216 Bob's, so that seeds
+/// made for him reach the content stage: the cipher, the tag and padding checks and the
+/// plaintext sink, where a decryption that fails must not release anything.
+pub fn enveloped_data(data: &[u8], certificate: &[u8], key: &[u8]) {
+    use crate::cms::enveloped_data::{parse_enveloped_content_info, EnvelopedReader};
+    use crate::decrypt::{DecryptStatus, Decryptor};
+
+    let whole = parse_enveloped_content_info(data);
+    for step in [1, 7, 4096] {
+        let streamed = EnvelopedReader::new(Trickle { data, step }).and_then(|mut reader| {
+            let mut content = Vec::new();
+            let tail = reader.read_content(&mut |chunk| {
+                content.extend_from_slice(chunk);
+                Ok(())
+            })?;
+            Ok((reader.head().recipient_infos.len(), content, tail.mac))
+        });
+        match (&whole, &streamed) {
+            (Ok(a), Ok((recipients, content, mac))) => {
+                assert_eq!(a.recipient_infos.len(), *recipients, "step {step}");
+                assert_eq!(&a.encrypted_content, content, "step {step}");
+                assert_eq!(&a.mac, mac, "step {step}");
+            }
+            (Err(_), Err(_)) => {}
+            _ => panic!("one chunking failed and another did not (step {step})"),
+        }
+    }
+    let certificate = crate::crypto::load_certificates(certificate, "fuzz certificate")
+        .expect("the fuzz certificate loads")
+        .remove(0);
+    let key =
+        crate::crypto::DecryptingKey::from_pem_or_der(key, "fuzz key").expect("the fuzz key loads");
+    let decryptor = Decryptor::new(
+        certificate,
+        key,
+        crate::CryptoPolicy::strict().allow_legacy(),
+    );
+    let mut message = b"From: a@example.com\r\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data\r\nContent-Transfer-Encoding: binary\r\n\r\n".to_vec();
+    message.extend_from_slice(data);
+    for input in [data, &message[..]] {
+        let mut out = Vec::new();
+        if let Ok(report) = decryptor.decrypt(input, &mut out) {
+            assert!(
+                report.status == DecryptStatus::Decrypted || out.is_empty(),
+                "plaintext released for a message that did not decrypt: {report:?}"
+            );
+        }
+    }
+    let _ = crate::inspect::inspect(data);
+}

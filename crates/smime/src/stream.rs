@@ -5,9 +5,6 @@
 
 use std::io::{self, Read, Seek, Write};
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
-
 use crate::crypto::{DigestAlgorithm, Digester};
 
 const LINE: usize = 76;
@@ -17,6 +14,7 @@ const GROUP: usize = LINE / 4 * 3; // 57 input bytes make one 76-character line
 pub struct Base64Writer<W: Write> {
     inner: W,
     pending: Vec<u8>,
+    encoded: Vec<u8>,
     out: Vec<u8>,
 }
 
@@ -26,20 +24,19 @@ impl<W: Write> Base64Writer<W> {
         Base64Writer {
             inner,
             pending: Vec::with_capacity(GROUP),
+            encoded: Vec::new(),
             out: Vec::new(),
         }
     }
 
     fn emit(&mut self, data: &[u8]) -> io::Result<()> {
+        self.encoded.clear();
+        base64_simd::STANDARD.encode_append(data, &mut self.encoded);
         self.out.clear();
-        self.out.reserve(data.len() / GROUP * (LINE + 2) + LINE + 2);
-        for line in data.chunks(GROUP) {
-            let start = self.out.len();
-            self.out.resize(start + LINE, 0);
-            let written = STANDARD
-                .encode_slice(line, &mut self.out[start..])
-                .map_err(io::Error::other)?;
-            self.out.truncate(start + written);
+        self.out
+            .reserve(self.encoded.len() + self.encoded.len() / LINE * 2 + 2);
+        for line in self.encoded.chunks(LINE) {
+            self.out.extend_from_slice(line);
             self.out.extend_from_slice(b"\r\n");
         }
         self.inner.write_all(&self.out)
@@ -176,7 +173,9 @@ impl<R: Read> Base64Reader<R> {
         self.decoded.clear();
         self.decoded_pos = 0;
         if usable > 0 {
-            if let Err(e) = STANDARD.decode_vec(&self.text[..usable], &mut self.decoded) {
+            if let Err(e) =
+                base64_simd::STANDARD.decode_append(&self.text[..usable], &mut self.decoded)
+            {
                 self.decoded.clear();
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,

@@ -91,3 +91,17 @@ fn open_corpus() {
     }
     replay("open", run);
 }
+
+/// The cms_enveloped target's entry point with its fixed identity (RFC 9216 Bob).
+fn enveloped_with_bob(data: &[u8]) {
+    const CERTIFICATE: &[u8] =
+        include_bytes!("data/rfc9216/examples-cms/certs-and-keys/lamps-bob.encrypt.crt");
+    const KEY: &[u8] =
+        include_bytes!("data/rfc9216/examples-cms/certs-and-keys/lamps-bob.decrypt.p8.pem");
+    smime::fuzzing::enveloped_data(data, CERTIFICATE, KEY);
+}
+
+#[test]
+fn cms_enveloped_corpus() {
+    replay("cms_enveloped", enveloped_with_bob);
+}

@@ -160,7 +160,7 @@ fn append_with(
 
 enum Encrypting {
     Cbc(StreamingEncryptingKey),
-    Gcm(GcmEncryptor),
+    Gcm(Box<GcmEncryptor>),
     ChaCha(Box<ChaCha20Poly1305Encryptor>),
 }
 
@@ -194,7 +194,7 @@ impl ContentEncryptor {
             ContentCipher::Aes128Gcm | ContentCipher::Aes256Gcm => {
                 let nonce = random_nonce()?;
                 (
-                    Encrypting::Gcm(GcmEncryptor::new(key, &nonce)?),
+                    Encrypting::Gcm(Box::new(GcmEncryptor::new(key, &nonce)?)),
                     nonce.to_vec(),
                 )
             }
@@ -275,7 +275,7 @@ pub struct ContentEncryption {
 
 enum Decrypting {
     Cbc(StreamingDecryptingKey),
-    Gcm(GcmDecryptor),
+    Gcm(Box<GcmDecryptor>),
     ChaCha(Box<ChaCha20Poly1305Decryptor>),
     Legacy(Box<LegacyCbcDecryptor>),
 }
@@ -317,7 +317,7 @@ impl ContentDecryptor {
                     return Err(ContentDecryptionFailed);
                 }
                 let nonce = iv[..].try_into().map_err(|_| ContentDecryptionFailed)?;
-                Decrypting::Gcm(GcmDecryptor::new(key, nonce)?)
+                Decrypting::Gcm(Box::new(GcmDecryptor::new(key, nonce)?))
             }
             ContentCipher::ChaCha20Poly1305 => {
                 let nonce = iv[..].try_into().map_err(|_| ContentDecryptionFailed)?;

@@ -92,57 +92,71 @@ fn xor_into(target: &mut [u8; BLOCK], other: &[u8]) {
     }
 }
 
-/// GHASH over the ciphertext as it streams by, in whole blocks.
+/// How many interleaved GHASH lanes hash the ciphertext: four independent multiplication
+/// chains keep the carry-less multiplier busy where one chain waits on each product.
+const LANES: usize = 4;
+/// Blocks held back so that the lanes' results can be put together with non-negative
+/// powers of H (see [`CiphertextHash::finish`]).
+const HELD_BLOCKS: usize = LANES - 1;
+
+/// GHASH over the ciphertext as it streams by. Blocks go round-robin to [`LANES`] GHASH
+/// instances keyed with H^4: lane j of quad q gets block 4q + j. With r >= 3 blocks left
+/// at the end (hashed directly with H), GHASH(C) = XOR_j lane_j * H^(r-j) XOR GHASH(rest).
 struct CiphertextHash {
     h: [u8; BLOCK],
-    hash: GHash,
-    pending: [u8; BLOCK],
-    pending_len: usize,
+    lanes: [GHash; LANES],
+    used_lanes: bool,
+    pending: Vec<u8>,
     len: u64,
 }
 
 impl CiphertextHash {
     fn new(h: [u8; BLOCK]) -> Self {
+        let h4 = gf_power(&h, LANES as u64);
         CiphertextHash {
-            hash: GHash::new(&h.into()),
             h,
-            pending: [0u8; BLOCK],
-            pending_len: 0,
+            lanes: std::array::from_fn(|_| GHash::new(&h4.into())),
+            used_lanes: false,
+            pending: Vec::with_capacity(64 * 1024 + 2 * LANES * BLOCK),
             len: 0,
         }
     }
 
-    fn update(&mut self, mut data: &[u8]) -> bool {
+    fn update(&mut self, data: &[u8]) -> bool {
         self.len += data.len() as u64;
         if self.len > MAX_TEXT_LEN {
             return false;
         }
-        if self.pending_len > 0 {
-            let take = (BLOCK - self.pending_len).min(data.len());
-            self.pending[self.pending_len..self.pending_len + take].copy_from_slice(&data[..take]);
-            self.pending_len += take;
-            data = &data[take..];
-            if self.pending_len < BLOCK {
-                return true;
-            }
-            self.hash.update_padded(&self.pending);
-            self.pending_len = 0;
+        self.pending.extend_from_slice(data);
+        let blocks = self.pending.len() / BLOCK;
+        if blocks < HELD_BLOCKS + LANES {
+            return true;
         }
-        let whole = data.len() / BLOCK * BLOCK;
-        // update_padded takes whole blocks straight from the slice; nothing is padded here.
-        self.hash.update_padded(&data[..whole]);
-        let rest = &data[whole..];
-        self.pending[..rest.len()].copy_from_slice(rest);
-        self.pending_len = rest.len();
+        let quads = (blocks - HELD_BLOCKS) / LANES;
+        let ready = quads * LANES * BLOCK;
+        for quad in self.pending[..ready].chunks_exact(LANES * BLOCK) {
+            for (lane, block) in self.lanes.iter_mut().zip(quad.chunks_exact(BLOCK)) {
+                lane.update(std::slice::from_ref(block.into()));
+            }
+        }
+        self.used_lanes = true;
+        self.pending.drain(..ready);
         true
     }
 
     /// GHASH(A || C || len(A) || len(C)) for additional data `aad` given only now.
-    fn finish(mut self, aad: &[u8]) -> [u8; BLOCK] {
-        if self.pending_len > 0 {
-            self.hash.update_padded(&self.pending[..self.pending_len]);
+    fn finish(self, aad: &[u8]) -> [u8; BLOCK] {
+        let mut rest = GHash::new(&self.h.into());
+        rest.update_padded(&self.pending);
+        let mut state: [u8; BLOCK] = rest.finalize().into();
+        if self.used_lanes {
+            let remaining = self.pending.len().div_ceil(BLOCK) as u64;
+            for (j, lane) in self.lanes.into_iter().enumerate() {
+                let lane: [u8; BLOCK] = lane.finalize().into();
+                let shifted = gf_multiply(&lane, &gf_power(&self.h, remaining - j as u64));
+                xor_into(&mut state, &shifted);
+            }
         }
-        let mut state: [u8; BLOCK] = self.hash.clone().finalize().into();
         if !aad.is_empty() {
             let mut aad_hash = GHash::new(&self.h.into());
             aad_hash.update_padded(aad);
