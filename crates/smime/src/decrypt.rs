@@ -286,3 +286,94 @@ impl ContentPass {
 fn starts_like_entity(content: &[u8]) -> bool {
     content.starts_with(b"\r\n") || content.starts_with(b"\n") || looks_like_mime(content)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use super::*;
+    use crate::cms::enveloped_builder::{
+        EnvelopedDataBuilder, RecipientIdentifierKind, RecipientSpec,
+    };
+    use crate::crypto::cipher::{ContentCipher, AES_BLOCK_LEN as AES_BLOCK};
+    use crate::crypto::key_transport::KeyTransport;
+    use crate::crypto::test_pki::Pki;
+    use crate::encrypt::{EncryptOptions, Encryptor};
+
+    const ENCRYPTION: &str = "basicConstraints=CA:FALSE\nkeyUsage=critical,keyEncipherment\n\
+                              extendedKeyUsage=emailProtection\n";
+
+    /// A key alone is tried on every RecipientInfo: the wrong candidates must fail on the
+    /// spooled ciphertext without releasing anything, and the right one must decrypt all of
+    /// it, also past the spool's memory limit (a temporary file).
+    #[test]
+    fn decrypt_key_only_tries_each_recipient_over_spooled_content() {
+        let pki = Pki::new();
+        pki.key("ca", "rsa2048");
+        pki.root("ca", "/CN=Spool CA", 2);
+        for (i, name) in ["alice", "bob"].iter().enumerate() {
+            pki.key(name, "rsa2048");
+            pki.issue(
+                name,
+                &format!("/CN={name}"),
+                "ca",
+                2,
+                10 + i as u32,
+                ENCRYPTION,
+            );
+        }
+        let recipients: Vec<RecipientSpec> = ["alice", "bob"]
+            .iter()
+            .map(|name| RecipientSpec {
+                certificate: pki.cert(name),
+                transport: KeyTransport::DEFAULT,
+                identifier: RecipientIdentifierKind::IssuerAndSerial,
+            })
+            .collect();
+        let mut message = b"Subject: spool\r\nContent-Type: text/plain\r\n\r\n".to_vec();
+        while message.len() < crate::stream::SPOOL_MEMORY_LIMIT + 100_000 {
+            message.extend_from_slice(b"a line of the body, long enough to fill megabytes\r\n");
+        }
+        for cipher in [ContentCipher::Aes256Gcm, ContentCipher::Aes128Cbc] {
+            let encryptor = Encryptor::new(
+                recipients.clone(),
+                EncryptOptions {
+                    cipher,
+                    at: SystemTime::now(),
+                },
+            )
+            .unwrap();
+            let encrypted = encryptor.encrypt_bytes(&message).unwrap();
+            let bob = DecryptingKey::from_pem_or_der(&pki.read("bob.key"), "bob.key").unwrap();
+            let decryptor =
+                Decryptor::with_identity(RecipientIdentity::key_only(bob), CryptoPolicy::strict());
+            let (report, decrypted) = decryptor.decrypt_bytes(&encrypted).unwrap();
+            assert_eq!(
+                report.status,
+                DecryptStatus::Decrypted,
+                "{cipher:?}: {report:?}"
+            );
+            let decrypted = decrypted.unwrap();
+            assert!(decrypted.ends_with(&message[message.len() - 1000..]));
+            assert_eq!(report.recipients, 2);
+
+            // A changed tag, or CBC padding length, fails for every candidate.
+            let builder =
+                EnvelopedDataBuilder::new(recipients.clone(), cipher, SystemTime::now()).unwrap();
+            let mut der = builder.build(&message).unwrap();
+            let at = if cipher.is_aead() {
+                der.len() - 7 // the last byte of the mac, before six end-of-contents octets
+            } else {
+                der.len() - 10 - 1 - AES_BLOCK // flips the padding length of the last block
+            };
+            der[at] ^= 0x01;
+            let bob = DecryptingKey::from_pem_or_der(&pki.read("bob.key"), "bob.key").unwrap();
+            let decryptor =
+                Decryptor::with_identity(RecipientIdentity::key_only(bob), CryptoPolicy::strict());
+            let mut out = Vec::new();
+            let report = decryptor.decrypt(&der[..], &mut out).unwrap();
+            assert_eq!(report.status, DecryptStatus::Failed, "{cipher:?}");
+            assert!(out.is_empty(), "{cipher:?}: plaintext released");
+        }
+    }
+}
