@@ -296,11 +296,12 @@ pub enum RecipientIdArg {
     Ski,
 }
 
-/// `smime encrypt`.
+/// The recipients of an encrypted message and how their keys are used: shared by
+/// `smime encrypt` and `smime protect`.
 #[derive(Args, Debug)]
-pub struct EncryptArgs {
+pub struct RecipientArgs {
     /// Recipient certificate (PEM or DER; a PEM file may hold several). Repeat for several.
-    #[arg(long, value_name = "CERT", required = true)]
+    #[arg(long, value_name = "CERT")]
     pub to: Vec<PathBuf>,
     /// The sender's own certificate, so that sent mail stays readable.
     #[arg(long = "self", value_name = "CERT")]
@@ -316,6 +317,15 @@ pub struct EncryptArgs {
     /// RSA key transport.
     #[arg(long, value_enum, default_value = "oaep")]
     pub key_transport: KeyTransportArg,
+}
+
+/// `smime encrypt`.
+#[derive(Args, Debug)]
+#[command(mut_arg("to", |arg| arg.required(true)))]
+pub struct EncryptArgs {
+    /// Recipients, cipher and key transport.
+    #[command(flatten)]
+    pub recipients: RecipientArgs,
     /// How recipients are named.
     #[arg(long, value_enum, default_value = "issuer-serial")]
     pub recipient_id: RecipientIdArg,
@@ -371,6 +381,10 @@ pub struct DecryptArgs {
 
 /// `smime protect`.
 #[derive(Args, Debug)]
+#[command(mut_arg("to", |arg| arg.help(
+    "Recipient certificate; repeat for several. Without any, the message is only signed \
+     (header protection hp=\"clear\")"
+)))]
 pub struct ProtectArgs {
     /// Signer certificate (PEM or DER).
     #[arg(long, value_name = "CERT")]
@@ -381,23 +395,9 @@ pub struct ProtectArgs {
     /// Certificates to include for the chain (PEM may hold several).
     #[arg(long, value_name = "FILE")]
     pub chain: Vec<PathBuf>,
-    /// Recipient certificate; repeat for several. Without any, the message is only signed
-    /// (header protection hp="clear").
-    #[arg(long, value_name = "CERT")]
-    pub to: Vec<PathBuf>,
-    /// The sender's own certificate, so that sent mail stays readable.
-    #[arg(long = "self", value_name = "CERT")]
-    pub self_cert: Option<PathBuf>,
-    /// Content-encryption algorithm.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub cipher: CipherArg,
-    /// A signed message a recipient sent (repeat for several): its signer's SMIMECapabilities
-    /// tell `--cipher auto` what that recipient reads (as for `smime encrypt`).
-    #[arg(long, value_name = "SIGNED.eml")]
-    pub capabilities: Vec<PathBuf>,
-    /// RSA key transport.
-    #[arg(long, value_enum, default_value = "oaep")]
-    pub key_transport: KeyTransportArg,
+    /// Recipients, cipher and key transport. Without any --to, the message is only signed.
+    #[command(flatten)]
+    pub recipients: RecipientArgs,
     /// Compress the signed message before encrypting it (RFC 3274).
     #[arg(long)]
     pub compress: bool,

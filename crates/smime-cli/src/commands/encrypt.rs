@@ -1,6 +1,6 @@
 //! `smime encrypt`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::SystemTime;
 
 use anyhow::{bail, Result};
@@ -12,38 +12,24 @@ use smime::encrypt::{EncryptOptions, Encryptor};
 use smime::report::SignerReport;
 use smime::verify::{Verifier, VerifyOptions};
 
-use crate::args::{CipherArg, EncryptArgs, KeyTransportArg, RecipientIdArg};
+use crate::args::{CipherArg, EncryptArgs, KeyTransportArg, RecipientArgs, RecipientIdArg};
 use crate::files::{open_input, read_file, Output};
 use crate::load;
 
 /// Encrypt the input message to the recipients.
 pub fn run(args: &EncryptArgs) -> Result<()> {
-    let encryptor = encryptor(
-        &args.to,
-        args.self_cert.as_deref(),
-        args.cipher,
-        args.key_transport,
-        args.recipient_id,
-        &args.capabilities,
-    )?;
+    let encryptor = encryptor(&args.recipients, args.recipient_id)?;
     let input = open_input(args.io.input.as_deref())?;
     let mut output = Output::create(args.io.output.as_deref())?;
     encryptor.encrypt(input, &mut output)?;
     output.commit()
 }
 
-/// The encryptor for the recipient certificates in `to` (and `self_cert`), telling on
+/// The encryptor for the recipient certificates of `--to` (and `--self`), telling on
 /// standard error which cipher `auto` chose and why (from the SMIMECapabilities of the
-/// signed messages in `capabilities`). Shared with `smime protect`.
-pub fn encryptor(
-    to: &[PathBuf],
-    self_cert: Option<&Path>,
-    cipher: CipherArg,
-    key_transport: KeyTransportArg,
-    recipient_id: RecipientIdArg,
-    capabilities: &[PathBuf],
-) -> Result<Encryptor> {
-    let transport = match key_transport {
+/// signed messages of `--capabilities`). Shared with `smime protect`.
+pub fn encryptor(recipients: &RecipientArgs, recipient_id: RecipientIdArg) -> Result<Encryptor> {
+    let transport = match recipients.key_transport {
         KeyTransportArg::Oaep => KeyTransport::DEFAULT,
         KeyTransportArg::Pkcs1 => KeyTransport::RsaPkcs1,
     };
@@ -51,16 +37,16 @@ pub fn encryptor(
         RecipientIdArg::IssuerSerial => RecipientIdentifierKind::IssuerAndSerial,
         RecipientIdArg::Ski => RecipientIdentifierKind::SubjectKeyIdentifier,
     };
-    let mut certificates = load::certificates(to)?;
-    if let Some(own) = self_cert {
+    let mut certificates = load::certificates(&recipients.to)?;
+    if let Some(own) = recipients.self_cert.as_deref() {
         let own = load::certificate(own)?;
         if !certificates.contains(&own) {
             certificates.push(own);
         }
     }
-    let cipher = match cipher {
+    let cipher = match recipients.cipher {
         CipherArg::Auto => {
-            let signers = announced_capabilities(capabilities)?;
+            let signers = announced_capabilities(&recipients.capabilities)?;
             let choice = choose_cipher(&recipient_ciphers(&certificates, &signers));
             eprintln!(
                 "smime: cipher {} (auto): {}",
@@ -75,7 +61,7 @@ pub fn encryptor(
         CipherArg::Aes128Cbc => ContentCipher::Aes128Cbc,
         CipherArg::Aes256Cbc => ContentCipher::Aes256Cbc,
     };
-    let recipients = certificates
+    let specs = certificates
         .into_iter()
         .map(|certificate| RecipientSpec {
             certificate,
@@ -87,7 +73,7 @@ pub fn encryptor(
         cipher,
         at: SystemTime::now(),
     };
-    Ok(Encryptor::new(recipients, options)?)
+    Ok(Encryptor::new(specs, options)?)
 }
 
 /// The signers of the `--capabilities` messages whose signature verified. A message without

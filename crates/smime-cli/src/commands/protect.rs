@@ -13,7 +13,7 @@ use crate::load;
 
 /// Protect the input message.
 pub fn run(args: &ProtectArgs) -> Result<()> {
-    if args.triple_wrap && args.to.is_empty() {
+    if args.triple_wrap && args.recipients.to.is_empty() {
         bail!("--triple-wrap signs, encrypts and signs again: give the recipients with --to");
     }
     let chain = load::certificates(&args.chain)?;
@@ -37,16 +37,12 @@ pub fn run(args: &ProtectArgs) -> Result<()> {
             signing_time: Some(SystemTime::now()),
         },
     )?;
-    let encryptor = if args.to.is_empty() {
+    let encryptor = if args.recipients.to.is_empty() {
         None
     } else {
         Some(encrypt::encryptor(
-            &args.to,
-            args.self_cert.as_deref(),
-            args.cipher,
-            args.key_transport,
+            &args.recipients,
             RecipientIdArg::IssuerSerial,
-            &args.capabilities,
         )?)
     };
     let protector = Protector::new(
