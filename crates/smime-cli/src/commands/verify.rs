@@ -2,8 +2,10 @@
 
 use std::fmt::Write as _;
 use std::io::Write;
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use serde::Serialize;
 use smime::report::VerifyReport;
 use smime::verify::{Verifier, VerifyOptions};
 use smime::CryptoPolicy;
@@ -14,8 +16,7 @@ use crate::load;
 
 /// Verify the input; returns whether the message is valid.
 pub fn run(args: &VerifyArgs) -> Result<bool> {
-    let mut options = VerifyOptions::new(load::certificates(&args.trust)?);
-    options.certificates = load::certificates(&args.cert)?;
+    let mut options = verify_options(&args.trust, &args.cert)?;
     options.check_chain = !args.no_chain;
     options.check_sender = !args.no_sender_check;
     if args.allow_legacy {
@@ -42,13 +43,38 @@ pub fn run(args: &VerifyArgs) -> Result<bool> {
     if let Some(out) = content_out {
         out.commit()?;
     }
-    let text = if args.json {
-        serde_json::to_string_pretty(&report)?
-    } else {
-        human(&report)
-    };
-    crate::files::print_stdout(&text)?;
+    print_report(&report, args.json, human)?;
     Ok(report.valid)
+}
+
+/// Options trusting the `--trust` anchors, with the `--cert` certificates as extra
+/// candidates for signers and intermediates (shared with `smime verify-receipt`).
+pub(crate) fn verify_options(trust: &[PathBuf], cert: &[PathBuf]) -> Result<VerifyOptions> {
+    let mut options = VerifyOptions::new(load::certificates(trust)?);
+    options.certificates = load::certificates(cert)?;
+    Ok(options)
+}
+
+/// Print a report on standard output: JSON with `--json`, else `human`'s text.
+pub(crate) fn print_report<R: Serialize>(
+    report: &R,
+    json: bool,
+    human: fn(&R) -> String,
+) -> Result<()> {
+    let text = if json {
+        serde_json::to_string_pretty(report)?
+    } else {
+        human(report)
+    };
+    crate::files::print_stdout(&text)
+}
+
+/// The name a status enum has in the JSON report (e.g. `"valid"`), for the text report.
+pub(crate) fn json_name(value: impl Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
 }
 
 /// Parse an RFC 3339 time such as `2024-05-01T12:00:00Z`.
@@ -66,10 +92,7 @@ pub fn parse_time(text: &str) -> Result<std::time::SystemTime> {
 /// The report for people (also the receipt signature's part of `verify-receipt`).
 pub(crate) fn human(report: &VerifyReport) -> String {
     let mut s = String::new();
-    let status = serde_json::to_value(report.status)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default();
+    let status = json_name(report.status);
     let _ = writeln!(
         s,
         "Status: {status} ({})",
@@ -87,10 +110,7 @@ pub(crate) fn human(report: &VerifyReport) -> String {
         let _ = writeln!(s, "Signed content: {ct}");
     }
     for (i, signer) in report.signers.iter().enumerate() {
-        let status = serde_json::to_value(signer.status)
-            .ok()
-            .and_then(|v| v.as_str().map(String::from))
-            .unwrap_or_default();
+        let status = json_name(signer.status);
         let _ = writeln!(s, "Signer {}: {status}", i + 1);
         let fields = [
             ("Subject", signer.subject.clone()),

@@ -4,37 +4,27 @@ use std::fmt::Write as _;
 
 use anyhow::{Context, Result};
 use smime::receipt::{verify_receipt, ReceiptReport};
-use smime::verify::VerifyOptions;
 
 use crate::args::VerifyReceiptArgs;
+use crate::commands::verify::{self, json_name, print_report, verify_options};
 use crate::files::open_input;
-use crate::load;
 
 /// Check the receipt; returns whether it is valid for the original message.
 pub fn run(args: &VerifyReceiptArgs) -> Result<bool> {
-    let mut options = VerifyOptions::new(load::certificates(&args.trust)?);
-    options.certificates = load::certificates(&args.cert)?;
+    let options = verify_options(&args.trust, &args.cert)?;
     let original = std::fs::File::open(&args.original)
         .with_context(|| format!("cannot open {}", args.original.display()))?;
     let input = open_input(args.input.as_deref())?;
     let report = verify_receipt(input, std::io::BufReader::new(original), &options)
         .with_context(|| format!("checking the receipt against {}", args.original.display()))?;
-    let text = if args.json {
-        serde_json::to_string_pretty(&report)?
-    } else {
-        human(&report)
-    };
-    crate::files::print_stdout(&text)?;
+    print_report(&report, args.json, human)?;
     Ok(report.valid)
 }
 
 /// The report for people.
 fn human(report: &ReceiptReport) -> String {
     let mut s = String::new();
-    let status = serde_json::to_value(report.status)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default();
+    let status = json_name(report.status);
     let _ = writeln!(
         s,
         "Receipt: {status} ({})",
@@ -57,7 +47,7 @@ fn human(report: &ReceiptReport) -> String {
         let _ = writeln!(s, "Warning: {w}");
     }
     let _ = writeln!(s, "Receipt signature:");
-    for line in crate::commands::verify::human(&report.signature).lines() {
+    for line in verify::human(&report.signature).lines() {
         let _ = writeln!(s, "  {line}");
     }
     s.trim_end().to_string()
