@@ -29,7 +29,7 @@ use crate::message::{read_header_block, HeaderBlock};
 use crate::mime::header_protection::{self, HeaderProtectionReport};
 use crate::mime::{self, Entity, TransferEncoding};
 use crate::report::VerifyReport;
-use crate::stream::{Base64Reader, PlaintextSink, Spool};
+use crate::stream::{read_up_to, Base64Reader, PlaintextSink, Spool};
 use crate::verify::{Verifier, VerifyOptions};
 use crate::{CryptoPolicy, Error, Result};
 
@@ -138,6 +138,21 @@ pub struct OpenReport {
     pub notes: Vec<String>,
 }
 
+impl OpenReport {
+    /// The report before any layer is opened: not valid, peeling from the whole message.
+    fn empty() -> Self {
+        OpenReport {
+            valid: false,
+            layers: vec![],
+            protected_part: "message".into(),
+            content_type: None,
+            not_merged: vec![],
+            header_protection: None,
+            notes: vec![],
+        }
+    }
+}
+
 /// Opens protected messages with any number of recipient keys.
 pub struct Opener {
     recipients: Vec<(String, Decryptor)>,
@@ -191,15 +206,7 @@ impl Opener {
         entity.write_all(b"\r\n")?;
         io::copy(&mut reader, &mut entity)?;
 
-        let mut report = OpenReport {
-            valid: false,
-            layers: vec![],
-            protected_part: "message".into(),
-            content_type: None,
-            not_merged: vec![],
-            header_protection: None,
-            notes: vec![],
-        };
+        let mut report = OpenReport::empty();
         let mut stopped = false;
         loop {
             let name = if report.layers.is_empty() {
@@ -579,18 +586,6 @@ fn sniff_content_type(entity: &Entity, body: &mut dyn Read, name: &str) -> Resul
     }
 }
 
-fn read_up_to(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        let n = reader.read(&mut buf[filled..])?;
-        if n == 0 {
-            break;
-        }
-        filled += n;
-    }
-    Ok(filled)
-}
-
 /// In an unprotected multipart, find the first S/MIME part (depth first). Every other leaf
 /// part is recorded in `report.not_merged`. `None` when no part is protected.
 fn find_protected_part(
@@ -624,19 +619,9 @@ fn walk_parts(
         let boundary = ct
             .param("boundary")
             .ok_or_else(|| Error::mime(name, "multipart without a boundary parameter"))?;
-        let body = bytes.get(entity.body_range.clone()).unwrap_or_default();
-        for (i, range) in mime::split_multipart(body, boundary, name)?
-            .into_iter()
-            .enumerate()
-        {
-            let part_name = if depth == 0 {
-                format!("part {}", i + 1)
-            } else {
-                format!("{name}.{}", i + 1)
-            };
-            let start = entity.body_range.start + range.start;
-            let end = entity.body_range.start + range.end;
-            let part = bytes.get(start..end).unwrap_or_default();
+        for (range, part_name) in mime::named_parts(bytes, &entity, boundary, name, depth)? {
+            let start = range.start;
+            let part = bytes.get(range).unwrap_or_default();
             walk_parts(part, offset + start, depth + 1, &part_name, found, clear)?;
         }
         return Ok(());
@@ -717,15 +702,7 @@ mod tests {
     #[test]
     fn find_protected_part_lists_the_clear_parts() {
         let message = b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nclear\r\n--b\r\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data\r\n\r\nMIAG\r\n--b\r\nContent-Type: text/html\r\n\r\n<img src=\"\r\n--b--\r\n";
-        let mut report = OpenReport {
-            valid: false,
-            layers: vec![],
-            protected_part: "message".into(),
-            content_type: None,
-            not_merged: vec![],
-            header_protection: None,
-            notes: vec![],
-        };
+        let mut report = OpenReport::empty();
         let (range, name) = find_protected_part(message, &mut report).unwrap().unwrap();
         assert_eq!(name, "part 2");
         assert!(message[range].starts_with(b"Content-Type: application/pkcs7-mime"));

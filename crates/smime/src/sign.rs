@@ -19,7 +19,7 @@ use crate::cms::signed_builder::{
 };
 use crate::message::{read_header_block, HeaderBlock};
 use crate::mime::{self, CrlfWriter, TransferEncoding};
-use crate::stream::{Base64Writer, DigestSet};
+use crate::stream::{read_up_to, Base64Writer, DigestSet};
 use crate::Result;
 
 /// Messages whose body is at most this long are canonicalised in memory.
@@ -153,7 +153,7 @@ impl Signer {
                     micalg.join(",")
                 )?;
                 loop {
-                    let n = read_some(entity, &mut buf)?;
+                    let n = read_up_to(entity, &mut buf)?;
                     if n == 0 {
                         break;
                     }
@@ -181,7 +181,7 @@ impl Signer {
                 let mut b64 = Base64Writer::new(&mut out);
                 b64.write_all(&self.builder.stream_prefix()?)?;
                 loop {
-                    let n = read_some(entity, &mut buf)?;
+                    let n = read_up_to(entity, &mut buf)?;
                     if n == 0 {
                         break;
                     }
@@ -201,19 +201,6 @@ impl Signer {
         out.flush()?;
         Ok(())
     }
-}
-
-/// Fill as much of `buf` as the reader gives before its end.
-fn read_some(reader: &mut dyn Read, buf: &mut [u8]) -> Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        let n = reader.read(&mut buf[filled..])?;
-        if n == 0 {
-            break;
-        }
-        filled += n;
-    }
-    Ok(filled)
 }
 
 /// The header block of the signed entity: the Content-* headers (with `default_type` when

@@ -8,6 +8,20 @@ use std::io::{self, Read, Seek, Write};
 use crate::crypto::{DigestAlgorithm, Digester};
 
 const LINE: usize = 76;
+
+/// Fill as much of `buf` as `reader` gives before its end; returns how many bytes that is
+/// (less than `buf.len()` only at the end of the input).
+pub fn read_up_to(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        let n = reader.read(&mut buf[filled..])?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    Ok(filled)
+}
 const GROUP: usize = LINE / 4 * 3; // 57 input bytes make one 76-character line
 
 /// Writes base64 in CRLF-terminated lines of 76 characters.

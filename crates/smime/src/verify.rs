@@ -662,20 +662,10 @@ fn find_signed_part(
         let Some(boundary) = content_type.param("boundary") else {
             return Ok(None);
         };
-        let body = bytes.get(entity.body_range.clone()).unwrap_or(&[]);
-        for (i, range) in mime::split_multipart(body, boundary, name)?
-            .into_iter()
-            .enumerate()
-        {
-            let part_name = if depth == 0 {
-                format!("part {}", i + 1)
-            } else {
-                format!("{name}.{}", i + 1)
-            };
-            let start = entity.body_range.start + range.start;
-            let end = entity.body_range.start + range.end;
+        for (range, part_name) in mime::named_parts(bytes, &entity, boundary, name, depth)? {
+            let start = range.start;
             if let Some((inner, inner_name)) =
-                find_signed_part(&bytes[start..end], depth + 1, &part_name)?
+                find_signed_part(&bytes[range], depth + 1, &part_name)?
             {
                 return Ok(Some((start + inner.start..start + inner.end, inner_name)));
             }

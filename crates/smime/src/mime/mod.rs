@@ -18,7 +18,7 @@ pub use address::{
 pub use canonical::{prepare_for_signing, to_crlf, CrlfWriter};
 pub use content_type::ContentType;
 pub use entity::{parse_entity, Entity, Header, TransferEncoding};
-pub use multipart::{new_boundary, split_multipart, MultipartScanner, ScanEvent};
+pub use multipart::{named_parts, new_boundary, split_multipart, MultipartScanner, ScanEvent};
 pub use transfer_encoding::{decode_body, encode_base64_lines, encode_quoted_printable};
 
 /// The body of the `mime_split` fuzz target (also replayed over its corpus by a test):

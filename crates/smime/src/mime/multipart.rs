@@ -10,6 +10,7 @@
 
 use std::ops::Range;
 
+use super::entity::Entity;
 use crate::{Error, Result};
 
 /// A line with more than this many bytes before its LF is never a delimiter (boundaries are
@@ -368,6 +369,32 @@ pub fn split_multipart(body: &[u8], boundary: &str, part_name: &str) -> Result<V
         other => other,
     })?;
     Ok(ranges)
+}
+
+/// The parts of the multipart `entity` (parsed from `bytes`; its body split at `boundary`),
+/// each as its byte range within `bytes` and its name for reports and errors: `part N` in
+/// the top-level message (`depth` 0), `NAME.N` below a part named `NAME`.
+pub fn named_parts(
+    bytes: &[u8],
+    entity: &Entity,
+    boundary: &str,
+    name: &str,
+    depth: usize,
+) -> Result<Vec<(Range<usize>, String)>> {
+    let body_start = entity.body_range.start;
+    let body = bytes.get(entity.body_range.clone()).unwrap_or_default();
+    Ok(split_multipart(body, boundary, name)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, range)| {
+            let part_name = if depth == 0 {
+                format!("part {}", i + 1)
+            } else {
+                format!("{name}.{}", i + 1)
+            };
+            (body_start + range.start..body_start + range.end, part_name)
+        })
+        .collect())
 }
 
 /// A fresh random boundary, `----=_smime_` and 24 hex digits. `=_` cannot occur in base64
