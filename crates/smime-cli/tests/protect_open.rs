@@ -34,14 +34,7 @@ fn fixture() -> Option<&'static Fixture> {
     static FIXTURE: OnceLock<Option<Fixture>> = OnceLock::new();
     FIXTURE
         .get_or_init(|| {
-            if !require_peer("openssl") {
-                return None;
-            }
-            let dir = tempfile::Builder::new()
-                .prefix("smime-protect-")
-                .tempdir()
-                .unwrap();
-            let pki = Pki::new(dir.path());
+            let (dir, pki) = pki_in_temp_dir("smime-protect-")?;
             // One certificate per person for signing and key transport, as mail clients have.
             let usage = "digitalSignature,keyEncipherment";
             let leaf = |name| {

@@ -112,15 +112,7 @@ fn assert_receipt_refused(o: &Outcome, status: &str) -> Vec<String> {
 }
 
 fn pki_dir() -> Option<(tempfile::TempDir, Pki)> {
-    if !require_peer("openssl") {
-        return None;
-    }
-    let dir = tempfile::Builder::new()
-        .prefix("smime-receipts-")
-        .tempdir()
-        .unwrap();
-    let pki = Pki::new(dir.path());
-    Some((dir, pki))
+    pki_in_temp_dir("smime-receipts-")
 }
 
 /// The same message with another CMS DER in its base64 body (headers kept).

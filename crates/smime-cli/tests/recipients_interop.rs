@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{
-    base64_decode, require_peer, require_peers, run, smime, split_header, Gpgsm, Nss, Outcome, Pki,
-    Recipient, RecipientKey,
+    base64_decode, pki_in_temp_dir, require_peer, require_peers, run, smime, split_header, Gpgsm,
+    Nss, Outcome, Pki, Recipient, RecipientKey,
 };
 
 const MESSAGE: &str = "From: Alice <alice@example.com>\r\nTo: Bob <bob@example.com>\r\nSubject: recipients\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nThe numbers are in.\r\nA second line, long enough for several AES blocks of content.\r\n";
@@ -37,14 +37,7 @@ struct Setup {
 
 impl Setup {
     fn new() -> Option<Setup> {
-        if !require_peer("openssl") {
-            return None;
-        }
-        let dir = tempfile::Builder::new()
-            .prefix("smime-recipients-")
-            .tempdir()
-            .unwrap();
-        let pki = Pki::new(dir.path());
+        let (dir, pki) = pki_in_temp_dir("smime-recipients-")?;
         let recipients = RecipientKey::ALL
             .iter()
             .map(|&k| pki.recipient(k, &format!("{}-enc", k.name()), k.encryption_usage()))

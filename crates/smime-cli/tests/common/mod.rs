@@ -312,6 +312,17 @@ fn p(path: &Path) -> &OsStr {
     path.as_os_str()
 }
 
+/// A fresh temporary directory (named `prefix`...) holding a new [`Pki`]; None when openssl
+/// is missing and peers are not required. Keep the directory alive as long as the PKI.
+pub fn pki_in_temp_dir(prefix: &str) -> Option<(TempDir, Pki)> {
+    if !require_peer("openssl") {
+        return None;
+    }
+    let dir = tempfile::Builder::new().prefix(prefix).tempdir().unwrap();
+    let pki = Pki::new(dir.path());
+    Some((dir, pki))
+}
+
 impl Pki {
     /// Generate the PKI in `dir` (which must exist) with the `openssl` CLI.
     pub fn new(dir: &Path) -> Pki {
@@ -1450,14 +1461,7 @@ pub struct Peers {
 impl Peers {
     /// None when openssl itself is missing (and peers are not required).
     pub fn new() -> Option<Peers> {
-        if !require_peer("openssl") {
-            return None;
-        }
-        let dir = tempfile::Builder::new()
-            .prefix("smime-peers-")
-            .tempdir()
-            .unwrap();
-        let pki = Pki::new(dir.path());
+        let (dir, pki) = pki_in_temp_dir("smime-peers-")?;
         let nss =
             require_peers(&["certutil", "pk12util", "cmsutil"]).then(|| Nss::new(dir.path(), &pki));
         let gpgsm = (require_peer("gpgsm") && require_peer("gpgconf"))
