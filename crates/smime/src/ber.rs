@@ -433,6 +433,27 @@ impl Element {
         })
     }
 
+    /// An AlgorithmIdentifier (RFC 5280 4.1.1.2): SEQUENCE { algorithm OBJECT IDENTIFIER,
+    /// parameters ANY OPTIONAL }. Returns the algorithm and the elements after it (the
+    /// parameters, when present).
+    pub fn algorithm_identifier(
+        &self,
+        buf: &[u8],
+        what: &str,
+    ) -> Result<(const_oid::ObjectIdentifier, Vec<Element>)> {
+        self.expect(Tag::SEQUENCE, what)?;
+        let mut parts = self.children(buf, what)?;
+        if parts.is_empty() {
+            return Err(Error::asn1(
+                what,
+                self.range.start,
+                "empty AlgorithmIdentifier",
+            ));
+        }
+        let oid = parts.remove(0).oid(buf, what)?;
+        Ok((oid, parts))
+    }
+
     /// The value of a small INTEGER (versions).
     pub fn small_integer(&self, buf: &[u8], what: &str) -> Result<i64> {
         self.expect(Tag::INTEGER, what)?;

@@ -291,13 +291,8 @@ fn parse_originator(buf: &[u8], explicit: &Element) -> Result<Originator> {
             "originatorKey must hold an algorithm and a public key",
         ));
     };
-    alg.expect(Tag::SEQUENCE, WHAT)?;
-    let alg_parts = alg.children(buf, WHAT)?;
-    let algorithm = alg_parts
-        .first()
-        .ok_or_else(|| Error::asn1(WHAT, alg.range.start, "empty AlgorithmIdentifier"))?
-        .oid(buf, WHAT)?;
-    let curve = match alg_parts.get(1) {
+    let (algorithm, params) = alg.algorithm_identifier(buf, WHAT)?;
+    let curve = match params.first() {
         Some(p) if p.tag == Tag::OID => Some(p.oid(buf, WHAT)?),
         _ => None,
     };

@@ -239,12 +239,7 @@ impl KeyAgreement {
     /// Read a keyEncryptionAlgorithm of a KeyAgreeRecipientInfo (`alg` in `buf`).
     pub fn from_algorithm_identifier(buf: &[u8], alg: &Element) -> Result<Self> {
         const WHAT: &str = "KeyAgreeRecipientInfo keyEncryptionAlgorithm";
-        alg.expect(Tag::SEQUENCE, WHAT)?;
-        let parts = alg.children(buf, WHAT)?;
-        let oid = parts
-            .first()
-            .ok_or_else(|| Error::asn1(WHAT, alg.range.start, "empty AlgorithmIdentifier"))?
-            .oid(buf, WHAT)?;
+        let (oid, params) = alg.algorithm_identifier(buf, WHAT)?;
         let sha2 = [
             KdfHash::Sha224,
             KdfHash::Sha256,
@@ -267,7 +262,7 @@ impl KeyAgreement {
                 context: "key agreement",
             });
         };
-        let wrap = parts.get(1).ok_or_else(|| {
+        let wrap = params.first().ok_or_else(|| {
             Error::asn1(
                 WHAT,
                 alg.range.start,

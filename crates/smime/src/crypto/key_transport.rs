@@ -134,16 +134,11 @@ impl KeyTransport {
     /// Read a keyEncryptionAlgorithm: `alg` is the whole AlgorithmIdentifier in `buf`.
     pub fn from_algorithm_identifier(buf: &[u8], alg: &Element) -> Result<KeyTransport> {
         const WHAT: &str = "keyEncryptionAlgorithm";
-        alg.expect(Tag::SEQUENCE, WHAT)?;
-        let parts = alg.children(buf, WHAT)?;
-        let oid = parts
-            .first()
-            .ok_or_else(|| Error::asn1(WHAT, alg.range.start, "empty AlgorithmIdentifier"))?
-            .oid(buf, WHAT)?;
+        let (oid, params) = alg.algorithm_identifier(buf, WHAT)?;
         match oid {
             RSA_ENCRYPTION => Ok(KeyTransport::RsaPkcs1),
             oids::RSAES_OAEP => {
-                let hash = match parts.get(1) {
+                let hash = match params.first() {
                     None => OaepHash::Sha1,
                     Some(p) if p.tag == NULL_TAG => OaepHash::Sha1,
                     Some(p) => read_oaep_params(buf, p)?,
@@ -173,12 +168,7 @@ fn read_oaep_params(buf: &[u8], params: &Element) -> Result<OaepHash> {
         let alg = inner
             .first()
             .ok_or_else(|| Error::asn1(WHAT, field.range.start, "empty field"))?;
-        alg.expect(Tag::SEQUENCE, WHAT)?;
-        let alg_parts = alg.children(buf, WHAT)?;
-        let alg_oid = alg_parts
-            .first()
-            .ok_or_else(|| Error::asn1(WHAT, alg.range.start, "empty AlgorithmIdentifier"))?
-            .oid(buf, WHAT)?;
+        let (alg_oid, alg_params) = alg.algorithm_identifier(buf, WHAT)?;
         match field.tag.number {
             0 => {
                 hash = OaepHash::from_oid(&alg_oid).ok_or(Error::UnsupportedAlgorithm {
@@ -193,8 +183,8 @@ fn read_oaep_params(buf: &[u8], params: &Element) -> Result<OaepHash> {
                         context: "RSAES-OAEP mask generation",
                     });
                 }
-                let mgf_alg = alg_parts
-                    .get(1)
+                let mgf_alg = alg_params
+                    .first()
                     .ok_or_else(|| Error::asn1(WHAT, alg.range.start, "MGF1 without its hash"))?;
                 mgf_alg.expect(Tag::SEQUENCE, WHAT)?;
                 let mgf_oid = mgf_alg
@@ -208,7 +198,7 @@ fn read_oaep_params(buf: &[u8], params: &Element) -> Result<OaepHash> {
                 })?;
             }
             2 => {
-                let empty = match alg_parts.get(1) {
+                let empty = match alg_params.first() {
                     None => true,
                     Some(label) => label.octet_string(buf, WHAT)?.is_empty(),
                 };

@@ -78,15 +78,10 @@ impl KeyWrapAlgorithm {
         alg: &Element,
         context: &'static str,
     ) -> Result<Self> {
-        alg.expect(Tag::SEQUENCE, context)?;
-        let parts = alg.children(buf, context)?;
-        let oid = parts
-            .first()
-            .ok_or_else(|| Error::asn1(context, alg.range.start, "empty AlgorithmIdentifier"))?
-            .oid(buf, context)?;
+        let (oid, params) = alg.algorithm_identifier(buf, context)?;
         // Parameters MUST be absent (RFC 3565 2.3.2); a NULL is tolerated as others do.
-        if let Some(p) = parts.get(1) {
-            if !(p.tag.number == 5 && p.content(buf).is_empty()) || parts.len() > 2 {
+        if let Some(p) = params.first() {
+            if !(p.tag.number == 5 && p.content(buf).is_empty()) || params.len() > 1 {
                 return Err(Error::asn1(
                     context,
                     p.range.start,
