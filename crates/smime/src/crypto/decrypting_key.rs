@@ -17,6 +17,7 @@ use super::cipher::random_bytes;
 use super::key_agreement::{self, AgreementCurve, KeyAgreement, EC_PUBLIC_KEY, X25519};
 use super::key_transport::{KeyTransport, RSA_ENCRYPTION};
 use super::pem::pem_blocks;
+use super::private_key::pkcs8_algorithm_and_key;
 use crate::ber::{encode_tlv, Element, Tag};
 use crate::{Error, Result};
 
@@ -69,21 +70,14 @@ fn pkcs8_parts(
     Zeroizing<Vec<u8>>,
 )> {
     const WHAT: &str = "PKCS#8 private key";
-    let info = Element::read_all(der, WHAT).ok()?;
-    info.expect(Tag::SEQUENCE, WHAT).ok()?;
-    let fields = info.children(der, WHAT).ok()?;
-    let (version, alg, key) = (fields.first()?, fields.get(1)?, fields.get(2)?);
-    if !matches!(version.small_integer(der, WHAT), Ok(0 | 1)) {
-        return None;
-    }
+    let (alg, key) = pkcs8_algorithm_and_key(der)?;
     let alg_parts = alg.children(der, WHAT).ok()?;
     let oid = alg_parts.first()?.oid(der, WHAT).ok()?;
     let curve = alg_parts
         .get(1)
         .filter(|p| p.tag == Tag::OID)
         .and_then(|p| p.oid(der, WHAT).ok());
-    key.expect(Tag::OCTET_STRING, WHAT).ok()?;
-    Some((oid, curve, Zeroizing::new(key.content(der).to_vec())))
+    Some((oid, curve, key))
 }
 
 /// The 32 key bytes of an X25519 PKCS#8 key: privateKey holds CurvePrivateKey, itself an

@@ -54,9 +54,9 @@ const EC_ALGORITHMS: [&backend::EcdsaSigningAlgorithm; 3] = [
     &backend::ECDSA_P521_SHA512_ASN1_SIGNING,
 ];
 
-/// An id-RSASSA-PSS PKCS#8 key (RFC 5958 2, RFC 4055 1.2), which the backend does not read
-/// itself: its AlgorithmIdentifier and the RSAPrivateKey inside.
-fn rsa_pss_pkcs8(der: &[u8]) -> Option<(AlgorithmIdentifierOwned, Zeroizing<Vec<u8>>)> {
+/// The privateKeyAlgorithm element and the privateKey octets of a PKCS#8 PrivateKeyInfo /
+/// OneAsymmetricKey (RFC 5958 2, version 0 or 1); None when `der` is not one.
+pub(crate) fn pkcs8_algorithm_and_key(der: &[u8]) -> Option<(Element, Zeroizing<Vec<u8>>)> {
     const WHAT: &str = "PKCS#8 private key";
     let info = Element::read_all(der, WHAT).ok()?;
     info.expect(Tag::SEQUENCE, WHAT).ok()?;
@@ -65,12 +65,16 @@ fn rsa_pss_pkcs8(der: &[u8]) -> Option<(AlgorithmIdentifierOwned, Zeroizing<Vec<
     if !matches!(version.small_integer(der, WHAT), Ok(0 | 1)) {
         return None;
     }
-    let alg = AlgorithmIdentifierOwned::from_der(alg.bytes(der)).ok()?;
-    if alg.oid != RSASSA_PSS_KEY {
-        return None;
-    }
     key.expect(Tag::OCTET_STRING, WHAT).ok()?;
-    Some((alg, Zeroizing::new(key.content(der).to_vec())))
+    Some((alg.clone(), Zeroizing::new(key.content(der).to_vec())))
+}
+
+/// An id-RSASSA-PSS PKCS#8 key (RFC 5958 2, RFC 4055 1.2), which the backend does not read
+/// itself: its AlgorithmIdentifier and the RSAPrivateKey inside.
+fn rsa_pss_pkcs8(der: &[u8]) -> Option<(AlgorithmIdentifierOwned, Zeroizing<Vec<u8>>)> {
+    let (alg, key) = pkcs8_algorithm_and_key(der)?;
+    let alg = AlgorithmIdentifierOwned::from_der(alg.bytes(der)).ok()?;
+    (alg.oid == RSASSA_PSS_KEY).then_some((alg, key))
 }
 
 /// The SubjectPublicKeyInfo of a key pair, or `None` if the backend cannot encode it.
