@@ -562,6 +562,10 @@ fn decrypt_rc2_only_with_allow_legacy() {
             "cms",
             "-encrypt",
             "-rc2-40",
+            "-provider",
+            "legacy",
+            "-provider",
+            "default",
             "-in",
             "msg.eml",
             "-out",
@@ -572,7 +576,7 @@ fn decrypt_rc2_only_with_allow_legacy() {
         .output()
         .unwrap();
     if !rc2.status.success() {
-        // OpenSSL 3 keeps RC2 in its legacy provider, which may not be loadable here.
+        // OpenSSL 3 keeps RC2 in its legacy provider, which may not be installed here.
         eprintln!(
             "openssl cannot encrypt with RC2 here: {}",
             String::from_utf8_lossy(&rc2.stderr)

@@ -163,7 +163,7 @@ impl Decryptor {
         let candidates = match content_key_candidates(
             &head.recipient_infos,
             &self.identity,
-            cipher.key_len(),
+            head.encryption.key_len(),
             &self.policy,
         )? {
             RecipientSearch::Found(candidates) => candidates,

@@ -273,6 +273,18 @@ pub struct ContentEncryption {
     pub rc2_effective_bits: usize,
 }
 
+impl ContentEncryption {
+    /// The content-encryption key length to unwrap: the cipher's, except for RC2, whose
+    /// key is as long as its effective key bits (RC2-40 has a 5-byte key, RFC 3370 5.2).
+    pub fn key_len(&self) -> usize {
+        if self.cipher == ContentCipher::Rc2Cbc && self.rc2_effective_bits.is_multiple_of(8) {
+            (self.rc2_effective_bits / 8).clamp(1, 128)
+        } else {
+            self.cipher.key_len()
+        }
+    }
+}
+
 enum Decrypting {
     Cbc(StreamingDecryptingKey),
     Gcm(Box<GcmDecryptor>),
