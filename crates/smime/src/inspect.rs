@@ -8,9 +8,9 @@ use der::Encode;
 use serde::Serialize;
 use x509_cert::Certificate;
 
-use crate::ber::{Class, Element, Tag};
+use crate::ber::{Element, Tag};
 use crate::cms::signed_data::{self, SignerIdentifier};
-use crate::cms::{attributes, compressed_data, oids};
+use crate::cms::{attributes, compressed_data, oids, recipient_info};
 use crate::crypto;
 use crate::input::decode_pem_or_base64;
 use crate::message::looks_like_mime;
@@ -84,13 +84,16 @@ pub struct CertificateSummary {
     pub sha256: String,
 }
 
-/// A RecipientInfo (RFC 5652 6.2).
+/// A RecipientInfo (RFC 5652 6.2), as [`recipient_info`] reads it.
 #[derive(Debug, Clone, Serialize)]
 pub struct RecipientSummary {
-    /// ktri, kari, kekri, pwri or ori.
+    /// ktri, kari, kekri, or the unsupported kind (password (pwri), other (ori)).
     pub kind: String,
-    /// The key-encryption algorithm OID.
+    /// The key-encryption algorithm's name (with its KDF and key wrap for kari), or why it
+    /// cannot be used.
     pub key_encryption_algorithm: String,
+    /// Whom it names: kind and recipient identifiers (or the KEK identifier).
+    pub recipient: String,
 }
 
 /// Inspect `input`: a MIME message or a bare CMS object (DER, BER, PEM or base64).
@@ -335,37 +338,11 @@ fn summarise_enveloped(der: &[u8], content: &Element, layer: &mut Layer) -> Resu
         next = it.next();
     }
     if let Some(set) = next {
-        for ri in set.children(der, what)? {
-            let kind = match (ri.tag.class, ri.tag.number) {
-                (Class::Universal, 16) => "ktri",
-                (Class::Context, 1) => "kari",
-                (Class::Context, 2) => "kekri",
-                (Class::Context, 3) => "pwri",
-                (Class::Context, 4) => "ori",
-                _ => "unknown",
-            };
-            let key_alg = ri
-                .children(der, what)
-                .ok()
-                .and_then(|fields| {
-                    fields
-                        .iter()
-                        .find(|f| {
-                            f.tag == Tag::SEQUENCE
-                                && f.children(der, what)
-                                    .ok()
-                                    .and_then(|c| c.first().map(|o| o.tag == Tag::OID))
-                                    .unwrap_or(false)
-                        })
-                        .cloned()
-                })
-                .and_then(|alg| alg.children(der, what).ok())
-                .and_then(|c| c.first().and_then(|o| o.oid(der, what).ok()))
-                .map(|o| o.to_string())
-                .unwrap_or_default();
+        for ri in recipient_info::parse_recipient_infos(der, set)? {
             layer.recipients.push(RecipientSummary {
-                kind: kind.into(),
-                key_encryption_algorithm: key_alg,
+                kind: ri.kind().into(),
+                key_encryption_algorithm: ri.key_encryption_algorithm(),
+                recipient: ri.describe(),
             });
         }
     }
@@ -510,9 +487,9 @@ impl InspectReport {
             for (i, r) in layer.recipients.iter().enumerate() {
                 let _ = writeln!(
                     s,
-                    "{pad}  recipient {}: {} {}",
+                    "{pad}  recipient {}: {}; {}",
                     i + 1,
-                    r.kind,
+                    r.recipient,
                     r.key_encryption_algorithm
                 );
             }

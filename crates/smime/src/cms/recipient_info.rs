@@ -132,6 +132,29 @@ pub enum RecipientInfo {
 }
 
 impl RecipientInfo {
+    /// The CHOICE alternative (RFC 5652 6.2): ktri, kari, kekri, or the unsupported kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RecipientInfo::KeyTransport(_) => "ktri",
+            RecipientInfo::KeyAgreement(_) => "kari",
+            RecipientInfo::Kek(_) => "kekri",
+            RecipientInfo::Other(kind) => kind,
+        }
+    }
+
+    /// The keyEncryptionAlgorithm's name, or why it cannot be used.
+    pub fn key_encryption_algorithm(&self) -> String {
+        fn name<T>(alg: &std::result::Result<T, String>, name: impl Fn(&T) -> String) -> String {
+            alg.as_ref().map_or_else(|e| e.clone(), name)
+        }
+        match self {
+            RecipientInfo::KeyTransport(k) => name(&k.key_transport, KeyTransport::name),
+            RecipientInfo::KeyAgreement(k) => name(&k.key_agreement, KeyAgreement::name),
+            RecipientInfo::Kek(k) => name(&k.key_wrap, |w| w.name().to_string()),
+            RecipientInfo::Other(_) => "not supported".to_string(),
+        }
+    }
+
     /// A one-line description for reports: kind and whom it names.
     pub fn describe(&self) -> String {
         match self {
