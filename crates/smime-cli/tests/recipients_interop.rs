@@ -930,27 +930,17 @@ fn decrypt_with_pkcs12_of_every_key_kind_legacy_pbe_and_wrong_password() {
     // Legacy PKCS#12 PBE (3DES, SHA-1 MAC), as older Windows exports write.
     let rsa = s.recipient(RecipientKey::Rsa);
     let legacy = s.path("legacy.p12");
-    let o = openssl(
-        &s.pki.dir,
-        &[
-            "pkcs12",
-            "-export",
-            "-in",
-            &rsa.cert.display().to_string(),
-            "-inkey",
-            &rsa.key.display().to_string(),
-            "-passout",
-            &format!("pass:{}", common::P12_PASSWORD),
-            "-keypbe",
-            "PBE-SHA1-3DES",
-            "-certpbe",
-            "PBE-SHA1-3DES",
-            "-macalg",
-            "sha1",
-            "-out",
-            &legacy.display().to_string(),
-        ],
+    let (cert, key, out) = (
+        rsa.cert.display().to_string(),
+        rsa.key.display().to_string(),
+        legacy.display().to_string(),
     );
+    let passout = format!("pass:{}", common::P12_PASSWORD);
+    let mut args = vec![
+        "pkcs12", "-export", "-in", &cert, "-inkey", &key, "-passout", &passout, "-out", &out,
+    ];
+    args.extend(common::LEGACY_P12_ARGS);
+    let o = openssl(&s.pki.dir, &args);
     assert!(o.ok(), "{o}");
     let out = decrypt_p12(&legacy, "password");
     assert_decrypted(&out, "legacy PKCS#12");

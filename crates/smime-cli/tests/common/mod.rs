@@ -304,6 +304,17 @@ pub struct Pki {
     pub chained: Leaf,
 }
 
+/// `openssl pkcs12 -export` arguments for a legacy PKCS#12 (3DES PBE, SHA-1 MAC), as older
+/// Windows exports write and gpgsm reads.
+pub const LEGACY_P12_ARGS: [&str; 6] = [
+    "-keypbe",
+    "PBE-SHA1-3DES",
+    "-certpbe",
+    "PBE-SHA1-3DES",
+    "-macalg",
+    "sha1",
+];
+
 fn openssl() -> Command {
     Command::new("openssl")
 }
@@ -1274,14 +1285,7 @@ impl Gpgsm {
                             "-passout",
                             &format!("pass:{P12_PASSWORD}"),
                         ])
-                        .args([
-                            "-keypbe",
-                            "PBE-SHA1-3DES",
-                            "-certpbe",
-                            "PBE-SHA1-3DES",
-                            "-macalg",
-                            "sha1",
-                        ])
+                        .args(LEGACY_P12_ARGS)
                         .arg("-out")
                         .arg(&p12),
                 );
