@@ -6,24 +6,8 @@
 #
 #   bench/compress_1gib.sh            SIZE_MIB=1024 by default
 set -euo pipefail
-cd "$(dirname "$0")/.."
-cargo build --release -q -p smime-cli
-SMIME=$PWD/target/release/smime
-SIZE_MIB=${SIZE_MIB:-1024}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-{ printf 'From: mem@example.com\r\nTo: you@example.com\r\nSubject: 1 GiB\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n'
-  head -c $((SIZE_MIB * 1024 * 1024 * 3 / 4)) /dev/urandom | base64 -w 76 | sed 's/$/\r/'; } > big.eml
-ls -l big.eml | awk '{printf "input: %.0f MiB\n", $5/1048576}'
-# Wall time, CPU time (user+system: the machine may be shared) and peak RSS.
-report() { # label
-  tail -1 t.txt | awk -v l="$1" '{printf "%-34s %8.2f s wall %8.2f s CPU %8.1f MiB peak RSS\n", l, $1, $2 + $3, $4/1024}'
-}
-run() { # label command...
-  /usr/bin/time -f "%e %U %S %M" -o t.txt "${@:2}" >/dev/null 2>err.txt || { echo "$1 FAILED: $(cat err.txt)"; return; }
-  report "$1"
-}
+source "$(dirname "$0")/common.sh"
+big_message /dev/urandom $'From: mem@example.com\r\nTo: you@example.com\r\nSubject: 1 GiB\r\nMIME-Version: 1.0\r\nContent-Type: text/plain'
 run "smime compress" "$SMIME" compress --in big.eml --out c.eml
 ls -l c.eml | awk '{printf "compressed message: %.0f MiB\n", $5/1048576}'
 # The entity is a little over 1 GiB (CRLF line ends): raise the limit above the default.
