@@ -532,12 +532,18 @@ fn decrypt_3des_is_refused_as_legacy() {
         "des.eml",
         "alice.pem",
     ]);
-    let out = pki.smime_decrypt("alice", "alice", "des.eml");
+    assert_decrypts_only_with_allow_legacy(&pki, "des.eml", "3DES");
+}
+
+/// `file` (encrypted to alice with the legacy cipher `cipher`) is refused (exit code 2, no
+/// output, an error naming `cipher` and --allow-legacy) and decrypts with --allow-legacy.
+fn assert_decrypts_only_with_allow_legacy(pki: &Pki, file: &str, cipher: &str) {
+    let out = pki.smime_decrypt("alice", "alice", file);
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     let message = String::from_utf8_lossy(&out.stderr);
     assert!(
-        message.contains("3DES") && message.contains("--allow-legacy"),
+        message.contains(cipher) && message.contains("--allow-legacy"),
         "{message}"
     );
     let out = pki.smime(&[
@@ -548,10 +554,11 @@ fn decrypt_3des_is_refused_as_legacy() {
         "--key",
         "alice.key",
         "--in",
-        "des.eml",
+        file,
     ]);
-    assert_success(&out, "3DES with --allow-legacy");
-    assert_decrypted_message(&out.stdout, "3DES with --allow-legacy");
+    let label = format!("{cipher} with --allow-legacy");
+    assert_success(&out, &label);
+    assert_decrypted_message(&out.stdout, &label);
 }
 
 #[test]
@@ -583,25 +590,7 @@ fn decrypt_rc2_only_with_allow_legacy() {
         );
         return;
     }
-    let out = pki.smime_decrypt("alice", "alice", "rc2.eml");
-    assert_eq!(out.status.code(), Some(2));
-    let message = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        message.contains("RC2") && message.contains("--allow-legacy"),
-        "{message}"
-    );
-    let out = pki.smime(&[
-        "decrypt",
-        "--allow-legacy",
-        "--cert",
-        "alice.pem",
-        "--key",
-        "alice.key",
-        "--in",
-        "rc2.eml",
-    ]);
-    assert_success(&out, "RC2-40 with --allow-legacy");
-    assert_decrypted_message(&out.stdout, "RC2-40 with --allow-legacy");
+    assert_decrypts_only_with_allow_legacy(&pki, "rc2.eml", "RC2");
 }
 
 /// A message whose body is `size` bytes of base64 text in CRLF lines (the last line may be
