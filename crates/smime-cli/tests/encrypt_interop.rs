@@ -583,11 +583,13 @@ fn decrypt_rc2_only_with_allow_legacy() {
         .output()
         .unwrap();
     if !rc2.status.success() {
-        // OpenSSL 3 keeps RC2 in its legacy provider, which may not be installed here.
-        eprintln!(
-            "openssl cannot encrypt with RC2 here: {}",
-            String::from_utf8_lossy(&rc2.stderr)
-        );
+        // OpenSSL 3 keeps RC2 in its legacy provider (Debian ships it in libssl3); a machine
+        // without it may skip this test, CI may not.
+        let why = String::from_utf8_lossy(&rc2.stderr);
+        if std::env::var_os("SMIME_TEST_REQUIRE_PEERS").is_some_and(|v| !v.is_empty() && v != "0") {
+            panic!("openssl cannot encrypt with RC2 (legacy provider missing?): {why}");
+        }
+        eprintln!("skipped: openssl cannot encrypt with RC2 here: {why}");
         return;
     }
     assert_decrypts_only_with_allow_legacy(&pki, "rc2.eml", "RC2");
