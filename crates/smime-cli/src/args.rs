@@ -46,12 +46,12 @@ pub enum Command {
         after_help = "Example:\n  smime verify --trust ca.pem --in signed.eml --content-out content.eml"
     )]
     Verify(VerifyArgs),
-    /// Encrypt a message to one or more recipients (RSA key transport; AES-CBC or AES-GCM).
+    /// Encrypt a message to one or more recipients (RSA, ECDH or X25519; AES-CBC, AES-GCM or ChaCha20-Poly1305).
     #[command(
         after_help = "Example:\n  smime encrypt --to bob.pem --self me.pem --in mail.eml --out encrypted.eml"
     )]
     Encrypt(EncryptArgs),
-    /// Decrypt a message with a recipient certificate and its private key.
+    /// Decrypt a message with a recipient's key (certificate and key, PKCS#12, or a key-encryption key).
     #[command(
         after_help = "Example:\n  smime decrypt --cert me.pem --key me.key --in encrypted.eml --out mail.eml"
     )]

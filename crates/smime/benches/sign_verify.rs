@@ -4,59 +4,15 @@
 //!
 //! The key and certificate are made with the `openssl` command (as in the tests).
 #![allow(missing_docs)]
-use std::process::Command;
+mod common;
+
+use common::{message, pki};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use smime::cms::signed_builder::SignerSpec;
 use smime::crypto::{load_certificates, DigestAlgorithm, PrivateKey};
 use smime::sign::{SignOptions, Signer};
 use smime::verify::{Verifier, VerifyOptions};
-
-fn pki(dir: &std::path::Path) -> (Vec<u8>, Vec<u8>) {
-    let status = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=Bench/emailAddress=bench@example.com",
-        ])
-        .args([
-            "-addext",
-            "subjectAltName=email:bench@example.com",
-            "-addext",
-            "extendedKeyUsage=emailProtection",
-        ])
-        .arg("-keyout")
-        .arg(dir.join("k.pem"))
-        .arg("-out")
-        .arg(dir.join("c.pem"))
-        .output()
-        .expect("openssl runs");
-    assert!(
-        status.status.success(),
-        "openssl failed: {}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-    (
-        std::fs::read(dir.join("c.pem")).unwrap(),
-        std::fs::read(dir.join("k.pem")).unwrap(),
-    )
-}
-
-fn message(size: usize) -> Vec<u8> {
-    let mut m =
-        b"From: bench@example.com\r\nTo: you@example.com\r\nSubject: bench\r\n\r\n".to_vec();
-    let line = b"The quick brown fox jumps over the lazy dog, again and again and again.\r\n";
-    while m.len() < size {
-        m.extend_from_slice(line);
-    }
-    m
-}
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
