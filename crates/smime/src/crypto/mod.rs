@@ -10,6 +10,8 @@ pub mod chacha20_poly1305;
 pub mod cipher;
 mod decrypting_key;
 mod digest;
+#[allow(unsafe_code)]
+mod ffi;
 pub mod gcm;
 pub mod key_agreement;
 pub mod key_transport;

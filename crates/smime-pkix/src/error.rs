@@ -1,0 +1,31 @@
+//! The one error type of the `smime-pkix` crate.
+//!
+//! A certificate that does not validate is a result, not an error: validation returns a
+//! report naming the first rule that failed and the certificate it failed on. Errors are
+//! for input that cannot be processed at all (malformed DER, unreadable files) and for
+//! failures of the [`crate::fetch::Fetcher`].
+
+/// Everything that can stop a validation before it reaches a verdict.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A certificate, CRL or OCSP response is not valid DER.
+    #[error("malformed {what}: {reason}")]
+    Malformed {
+        /// Which object (`certificate 2 in chain.pem`, `CRL from http://...`, ...).
+        what: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Fetching a CRL, OCSP response or certificate failed.
+    #[error("fetching {url} failed: {reason}")]
+    Fetch {
+        /// What was fetched.
+        url: String,
+        /// Why it failed (unreachable, timeout, HTTP status, offline mode).
+        reason: String,
+    },
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

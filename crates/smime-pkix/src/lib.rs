@@ -1,0 +1,24 @@
+//! Certificate path building and validation for S/MIME.
+//!
+//! This crate is the validator that `smime verify`, `smime encrypt`, the store and the CA
+//! rely on:
+//! - path building from a leaf through given, carried or stored intermediates to a trust
+//!   anchor, with several candidate issuers and bounded work;
+//! - path validation as in RFC 5280 section 6.1, with the user inputs of 6.1.1
+//!   ([`options::PolicyInputs`]);
+//! - the mail rules of RFC 8550 (extended and plain key usage per purpose, the address
+//!   binding of rfc822Name / SmtpUTF8Mailbox / emailAddress);
+//! - revocation by CRL (RFC 5280 6.3) and OCSP (RFC 6960), with a hard-fail, soft-fail or
+//!   off policy ([`options::RevocationMode`]).
+//!
+//! It does no network I/O of its own: everything fetched (CRLs, OCSP responses, issuer
+//! certificates) goes through the [`fetch::Fetcher`] trait, so tests and the gateway can
+//! supply their own. The validation time is always a parameter, never the clock.
+#![forbid(unsafe_code)]
+
+mod error;
+pub mod fetch;
+pub mod options;
+
+pub use error::{Error, Result};
+pub use x509_cert;
