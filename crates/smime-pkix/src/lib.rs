@@ -19,6 +19,7 @@
 mod error;
 pub mod fetch;
 pub mod options;
+pub mod policy_tree;
 
 pub use error::{Error, Result};
 pub use x509_cert;
