@@ -7,12 +7,14 @@
 //!
 //! The tree is kept as one vector of nodes per depth, each node pointing at its parent in
 //! the level above. Policy qualifiers are not kept: nothing downstream displays them and
-//! dropping them keeps a node small. The whole tree is bounded by [`MAX_POLICY_NODES`]:
+//! dropping them keeps a node small. The whole tree is bounded by [`MAX_POLICY_NODES`]
+//! and the expected_policy_sets of one depth by [`MAX_EXPECTED_POLICIES`]:
 //! policy mappings can make the RFC 5280 tree grow exponentially with the path length
 //! (RFC 9618 section 1), so a hostile certificate set fails with a clear error instead of
 //! exhausting memory.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use const_oid::db::rfc5280::ANY_POLICY;
 use const_oid::{AssociatedOid, ObjectIdentifier};
@@ -28,6 +30,11 @@ use crate::options::PolicyInputs;
 /// Most nodes the `valid_policy_tree` may hold, all depths together. Real paths need a
 /// handful per certificate; past this the path is rejected (see the module documentation).
 pub const MAX_POLICY_NODES: usize = 10_000;
+
+/// Most entries the expected_policy_sets of one depth may hold together. Mapped sets are
+/// shared, not copied, but every entry is looked at when the next certificate is processed,
+/// so a policyMappings extension with thousands of subject policies must not multiply.
+pub const MAX_EXPECTED_POLICIES: usize = 100_000;
 
 /// Why certificate policy processing rejected a path.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -74,7 +81,9 @@ fn serialize_oids<S: serde::Serializer>(
 #[derive(Debug, Clone)]
 struct PolicyNode {
     valid_policy: ObjectIdentifier,
-    expected_policy_set: Vec<ObjectIdentifier>,
+    /// The expected_policy_set when a mapping replaced `{valid_policy}` (RFC 5280 6.1.4
+    /// (b)(1)); shared by every node the same mapping applies to.
+    mapped: Option<Arc<[ObjectIdentifier]>>,
     /// Index of the parent in the level above; unused at depth 0.
     parent: usize,
 }
@@ -83,8 +92,15 @@ impl PolicyNode {
     fn new(valid_policy: ObjectIdentifier, parent: usize) -> Self {
         PolicyNode {
             valid_policy,
-            expected_policy_set: vec![valid_policy],
+            mapped: None,
             parent,
+        }
+    }
+
+    fn expected_policy_set(&self) -> &[ObjectIdentifier] {
+        match &self.mapped {
+            Some(subjects) => subjects,
+            None => std::slice::from_ref(&self.valid_policy),
         }
     }
 
@@ -206,7 +222,7 @@ struct CertificatePolicyExtensions {
     /// certificatePolicies includes anyPolicy.
     any_policy: bool,
     /// issuerDomainPolicy -> subjectDomainPolicy values, in certificate order.
-    mappings: BTreeMap<ObjectIdentifier, Vec<ObjectIdentifier>>,
+    mappings: BTreeMap<ObjectIdentifier, Arc<[ObjectIdentifier]>>,
     /// The policyMappings extension names anyPolicy on either side.
     maps_any_policy: bool,
     constraints: Option<PolicyConstraints>,
@@ -288,7 +304,7 @@ impl CertificatePolicyExtensions {
                 Some(policies)
             }
         };
-        let mut mappings: BTreeMap<ObjectIdentifier, Vec<ObjectIdentifier>> = BTreeMap::new();
+        let mut mappings = BTreeMap::new();
         let mut maps_any_policy = false;
         let mut inhibit_any_policy = None;
         if intermediate {
@@ -302,15 +318,21 @@ impl CertificatePolicyExtensions {
                         format!("empty policyMappings extension in certificate {index}"),
                     ));
                 }
+                let mut grouped: BTreeMap<ObjectIdentifier, Vec<ObjectIdentifier>> =
+                    BTreeMap::new();
+                let mut seen = HashSet::new();
                 for mapping in list {
                     let (issuer, subject) =
                         (mapping.issuer_domain_policy, mapping.subject_domain_policy);
                     maps_any_policy |= issuer == ANY_POLICY || subject == ANY_POLICY;
-                    let subjects = mappings.entry(issuer).or_default();
-                    if !subjects.contains(&subject) {
-                        subjects.push(subject);
+                    if seen.insert((issuer, subject)) {
+                        grouped.entry(issuer).or_default().push(subject);
                     }
                 }
+                mappings = grouped
+                    .into_iter()
+                    .map(|(issuer, subjects)| (issuer, Arc::from(subjects)))
+                    .collect();
             }
             inhibit_any_policy =
                 extension::<InhibitAnyPolicy>(certificate, index, "inhibitAnyPolicy", "4.2.1.14")?
@@ -596,6 +618,14 @@ fn grow(
     i: usize,
 ) -> Result<Vec<PolicyNode>, PolicyFailure> {
     let parents = tree.level(i - 1);
+    // Which parents expect each policy: one pass over the expected sets instead of one
+    // per policy of the certificate.
+    let mut expecting: HashMap<ObjectIdentifier, Vec<usize>> = HashMap::new();
+    for (index, parent) in parents.iter().enumerate() {
+        for expected in parent.expected_policy_set() {
+            expecting.entry(*expected).or_default().push(index);
+        }
+    }
     let budget = MAX_POLICY_NODES.saturating_sub(tree.node_count());
     let mut children: Vec<PolicyNode> = Vec::new();
     let push = |children: &mut Vec<PolicyNode>, node: PolicyNode| {
@@ -607,16 +637,16 @@ fn grow(
     };
     // (1)
     for policy in policies {
-        let mut matched = false;
-        for (index, parent) in parents.iter().enumerate() {
-            if parent.expected_policy_set.contains(policy) {
-                push(&mut children, PolicyNode::new(*policy, index))?;
-                matched = true;
+        match expecting.get(policy) {
+            Some(indexes) => {
+                for index in indexes {
+                    push(&mut children, PolicyNode::new(*policy, *index))?;
+                }
             }
-        }
-        if !matched {
-            if let Some(index) = tree.any_policy_node(i - 1) {
-                push(&mut children, PolicyNode::new(*policy, index))?;
+            None => {
+                if let Some(index) = tree.any_policy_node(i - 1) {
+                    push(&mut children, PolicyNode::new(*policy, index))?;
+                }
             }
         }
     }
@@ -627,7 +657,7 @@ fn grow(
             .map(|child| (child.parent, child.valid_policy))
             .collect();
         for (index, parent) in parents.iter().enumerate() {
-            for expected in &parent.expected_policy_set {
+            for expected in parent.expected_policy_set() {
                 if present.insert((index, *expected)) {
                     push(&mut children, PolicyNode::new(*expected, index))?;
                 }
@@ -641,35 +671,63 @@ fn grow(
 /// expects the subject-domain policies; a policy that only anyPolicy covered gets a node.
 fn apply_mappings(
     tree: &mut PolicyTree,
-    mappings: &BTreeMap<ObjectIdentifier, Vec<ObjectIdentifier>>,
+    mappings: &BTreeMap<ObjectIdentifier, Arc<[ObjectIdentifier]>>,
     i: usize,
 ) -> Result<(), PolicyFailure> {
+    let any_node = tree.any_policy_node(i);
+    let any_parent = any_node
+        .and_then(|index| tree.level(i).get(index))
+        .map(|node| node.parent);
+    let mut nodes_left = MAX_POLICY_NODES.saturating_sub(tree.node_count());
+    let Some(level) = tree.depths.get_mut(i) else {
+        return Ok(());
+    };
+    let mut by_policy: HashMap<ObjectIdentifier, Vec<usize>> = HashMap::new();
+    for (index, node) in level.iter().enumerate() {
+        by_policy.entry(node.valid_policy).or_default().push(index);
+    }
+    let mut expected_entries: usize = level
+        .iter()
+        .map(|node| node.expected_policy_set().len())
+        .sum();
+    let mut grow_expected = |added: usize| {
+        expected_entries = expected_entries.saturating_add(added);
+        if expected_entries > MAX_EXPECTED_POLICIES {
+            return Err(PolicyFailure {
+                section: "6.1.4 (b)",
+                certificate: Some(i),
+                reason: format!(
+                    "the policy mappings of certificate {i} would make the expected_policy_sets exceed {MAX_EXPECTED_POLICIES} entries; the certificate set looks built to exhaust resources"
+                ),
+            });
+        }
+        Ok(())
+    };
     for (issuer_policy, subject_policies) in mappings {
-        let mut found = false;
-        if let Some(level) = tree.depths.get_mut(i) {
-            for node in level.iter_mut() {
-                if node.valid_policy == *issuer_policy {
-                    node.expected_policy_set.clone_from(subject_policies);
-                    found = true;
+        match by_policy.get(issuer_policy) {
+            Some(indexes) => {
+                for index in indexes {
+                    if let Some(node) = level.get_mut(*index) {
+                        grow_expected(subject_policies.len())?;
+                        node.mapped = Some(Arc::clone(subject_policies));
+                    }
                 }
             }
-        }
-        if found {
-            continue;
-        }
-        let Some(any_node) = tree.any_policy_node(i) else {
-            continue;
-        };
-        if tree.node_count() >= MAX_POLICY_NODES {
-            return Err(too_many_nodes(i));
-        }
-        let parent = tree.level(i).get(any_node).map_or(0, |node| node.parent);
-        if let Some(level) = tree.depths.get_mut(i) {
-            level.push(PolicyNode {
-                valid_policy: *issuer_policy,
-                expected_policy_set: subject_policies.clone(),
-                parent,
-            });
+            None => {
+                let Some(parent) = any_parent else {
+                    continue;
+                };
+                if nodes_left == 0 {
+                    return Err(too_many_nodes(i));
+                }
+                nodes_left -= 1;
+                grow_expected(subject_policies.len())?;
+                level.push(PolicyNode {
+                    valid_policy: *issuer_policy,
+                    mapped: Some(Arc::clone(subject_policies)),
+                    parent,
+                });
+            }
         }
     }
     Ok(())

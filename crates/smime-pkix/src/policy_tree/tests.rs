@@ -522,3 +522,33 @@ fn policy_valid_policies_serialize_as_dotted_oids() {
         })
     );
 }
+
+#[test]
+fn policy_mapping_fan_out_stops_at_expected_policy_bound() {
+    // Sixty issuer policies all map to P1, so sixty P1 nodes share depth 2; the next CA
+    // maps P1 to 2,000 policies, which would give each of them 2,000 expected policies.
+    let oids = |arc: u32, count: u32| -> Vec<ObjectIdentifier> {
+        (1..=count)
+            .map(|k| ObjectIdentifier::new(&format!("1.2.{arc}.{k}")).unwrap())
+            .collect()
+    };
+    let sixty = oids(3, 60);
+    let to_p1: Vec<_> = sixty.iter().map(|q| (*q, P1)).collect();
+    let fan_out: Vec<_> = oids(4, 2_000).into_iter().map(|s| (P1, s)).collect();
+    let path = PathBuilder::new()
+        .ca(vec![policies(&sixty), mappings(&to_p1)])
+        .ca(vec![policies(&[P1]), mappings(&fan_out)])
+        .end_entity(vec![policies(&[P1])]);
+    let failure = run(&path, &PolicyInputs::default()).unwrap_err();
+    assert_eq!(failure.section, "6.1.4 (b)");
+    assert_eq!(failure.certificate, Some(2));
+    assert!(failure.reason.contains("100000 entries"), "{failure}");
+    // The same shape with a small fan-out is processed.
+    let small: Vec<_> = oids(4, 10).into_iter().map(|s| (P1, s)).collect();
+    let path = PathBuilder::new()
+        .ca(vec![policies(&sixty), mappings(&to_p1)])
+        .ca(vec![policies(&[P1]), mappings(&small)])
+        .end_entity(vec![policies(&oids(4, 1))]);
+    let valid = run(&path, &PolicyInputs::default()).unwrap();
+    assert_eq!(valid.user_constrained, sixty.iter().copied().collect());
+}
