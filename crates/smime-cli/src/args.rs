@@ -346,9 +346,9 @@ pub struct DecryptArgs {
     /// The recipient certificate (finds the RecipientInfo that names it).
     #[arg(long, value_name = "CERT", requires = "key")]
     pub cert: Option<PathBuf>,
-    /// The recipient's private key (PEM or DER): RSA (PKCS#8 or PKCS#1), EC P-256/P-384
-    /// (PKCS#8 or SEC1) or X25519 (PKCS#8). Without --cert it is tried against every
-    /// RecipientInfo of its kind.
+    /// The recipient's private key (PEM or DER): RSA (PKCS#8 or PKCS#1; 2048 bits or more,
+    /// 1024-2047 only with --allow-legacy), EC P-256/P-384 (PKCS#8 or SEC1) or X25519
+    /// (PKCS#8). Without --cert it is tried against every RecipientInfo of its kind.
     #[arg(long, value_name = "KEY", conflicts_with = "p12")]
     pub key: Option<PathBuf>,
     /// PKCS#12 file holding the recipient certificate and key.
@@ -368,7 +368,8 @@ pub struct DecryptArgs {
     /// The key identifier (hex) of the --kek-file key, as the message names it.
     #[arg(long, value_name = "HEX", requires = "kek_file")]
     pub kek_id: Option<String>,
-    /// Accept legacy content ciphers for reading old mail: 3DES and RC2.
+    /// Accept legacy algorithms for reading old mail: 3DES and RC2 content, RSA keys of
+    /// 1024-2047 bits.
     #[arg(long)]
     pub allow_legacy: bool,
     /// Print the report as JSON on standard error.

@@ -595,6 +595,88 @@ fn decrypt_rc2_only_with_allow_legacy() {
     assert_decrypts_only_with_allow_legacy(&pki, "rc2.eml", "RC2");
 }
 
+/// A recipient with an RSA-1024 key (openssl still encrypts to it): its key is legacy, so
+/// `smime decrypt` refuses it without --allow-legacy (exit 2, naming the key size and the
+/// flag, no output) and decrypts the AES-256-CBC message with it; OAEP as well.
+#[test]
+fn decrypt_rsa_1024_recipient_only_with_allow_legacy() {
+    let Some(pki) = Pki::new() else { return };
+    pki.openssl(&[
+        "req",
+        "-newkey",
+        "rsa:1024",
+        "-nodes",
+        "-keyout",
+        "dave.key",
+        "-out",
+        "dave.csr",
+        "-subj",
+        "/CN=dave/emailAddress=dave@example.com",
+    ]);
+    pki.openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "dave.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-set_serial",
+        "1010",
+        "-days",
+        "30",
+        "-out",
+        "dave.pem",
+        "-extfile",
+        "ext.cnf",
+        "-extensions",
+        "enc",
+    ]);
+    for (what, extra) in [
+        ("pkcs1", &[][..]),
+        ("oaep", &["-keyopt", "rsa_padding_mode:oaep"][..]),
+    ] {
+        let mut args = vec![
+            "cms", "-encrypt", "-aes256", "-in", "msg.eml", "-out", "dave.eml", "-recip",
+            "dave.pem",
+        ];
+        args.extend_from_slice(extra);
+        pki.openssl(&args);
+        let out = pki.smime_decrypt("dave", "dave", "dave.eml");
+        assert_eq!(out.status.code(), Some(2), "{what}");
+        assert!(out.stdout.is_empty(), "{what}");
+        let message = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            message.contains("1024 bits") && message.contains("--allow-legacy"),
+            "{what}: {message}"
+        );
+        let legacy_decrypt = |key: &str| {
+            pki.smime(&[
+                "decrypt",
+                "--allow-legacy",
+                "--cert",
+                "dave.pem",
+                "--key",
+                key,
+                "--in",
+                "dave.eml",
+            ])
+        };
+        let out = legacy_decrypt("dave.key");
+        assert_success(&out, what);
+        assert_decrypted_message(&out.stdout, what);
+        // Alice's key with dave's certificate: the one generic failure.
+        let out = legacy_decrypt("alice.key");
+        assert_eq!(out.status.code(), Some(1), "{what}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr)
+                .contains("decryption failed: wrong key or corrupted message"),
+            "{what}"
+        );
+    }
+}
+
 /// A message whose body is `size` bytes of base64 text in CRLF lines (the last line may be
 /// cut short), so that its canonical form is itself and the decrypted body must match.
 fn sized_message(size: usize, seed: u64) -> Vec<u8> {

@@ -1,5 +1,7 @@
 //! Published test vectors verified by `smime verify`: RFC 4134 "Examples of S/MIME Messages"
-//! (sections 4.2-4.10) and the RFC 9216 sample PKI's CMS examples (draft-ireland-examples-cms).
+//! (sections 4.2-4.10) and the RFC 9216 sample PKI's CMS examples (draft-ireland-examples-cms);
+//! and decrypted by `smime decrypt`: RFC 4134 section 5 (5.1-5.3, all legacy: Bob's RSA-1024
+//! key with 3DES or RC2, so only with `--allow-legacy`).
 //! The data is in `crates/smime/tests/data/` (see its PROVENANCE.md).
 //!
 //! These are bare CMS ContentInfo files, not messages: `smime verify` reads DER, PEM or base64
@@ -95,6 +97,86 @@ fn verify_rfc4134_4_2_rsa_sha1_valid_only_with_allow_legacy() {
 #[test]
 fn verify_rfc4134_4_5_rsa_ber_indefinite_valid_only_with_allow_legacy() {
     check_rfc4134_rsa("4.5.bin");
+}
+
+/// `smime decrypt` an RFC 4134 section 5 example as Bob (RSA-1024, 3DES or RC2: all legacy),
+/// writing the plaintext to a file: with --allow-legacy it is exactly `expected` and the
+/// exit code 0; without, exit 2, no output file and an error naming the cipher and the flag;
+/// with Alice's key (also RSA-1024) in place of Bob's, exit 1 and the one generic failure.
+fn check_rfc4134_decrypt(name: &str, cipher: &str, expected: impl Fn(&[u8]) -> bool) {
+    let input = rfc4134(name);
+    let cert = rfc4134("BobRSASignByCarl.cer");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let run = |key: &str, legacy: bool| {
+        let key = rfc4134(key);
+        let mut args: Vec<&OsStr> = vec![
+            "decrypt".as_ref(),
+            "--cert".as_ref(),
+            cert.as_os_str(),
+            "--key".as_ref(),
+            key.as_os_str(),
+            "--in".as_ref(),
+            input.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ];
+        if legacy {
+            args.push("--allow-legacy".as_ref());
+        }
+        smime(&args)
+    };
+    let o = run("BobPrivRSAEncrypt.pri", true);
+    o.assert_ok();
+    let plaintext = fs::read(&out).unwrap();
+    assert!(
+        expected(&plaintext),
+        "{name}: {}",
+        String::from_utf8_lossy(&plaintext)
+    );
+    assert!(o.stderr.contains(cipher), "{o}");
+    fs::remove_file(&out).unwrap();
+
+    let o = run("BobPrivRSAEncrypt.pri", false);
+    o.assert_code(2);
+    assert!(
+        o.stderr.contains(cipher) && o.stderr.contains("--allow-legacy"),
+        "{o}"
+    );
+    assert!(!out.exists(), "{name}: no output without --allow-legacy");
+
+    let o = run("AlicePrivRSASign.pri", true);
+    o.assert_code(1);
+    assert!(
+        o.stderr
+            .contains("decryption failed: wrong key or corrupted message"),
+        "{o}"
+    );
+    assert!(!out.exists(), "{name}: no output with a wrong key");
+}
+
+#[test]
+fn decrypt_rfc4134_5_1_3des_gives_ex_content_only_with_allow_legacy() {
+    let content = fs::read(rfc4134("ExContent.bin")).unwrap();
+    check_rfc4134_decrypt("5.1.bin", "3DES", |p| p == content);
+}
+
+#[test]
+fn decrypt_rfc4134_5_2_rc2_gives_ex_content_only_with_allow_legacy() {
+    let content = fs::read(rfc4134("ExContent.bin")).unwrap();
+    check_rfc4134_decrypt("5.2.bin", "RC2", |p| p == content);
+}
+
+/// 5.3 is a whole message: its non-Content header fields, then ExContent.
+#[test]
+fn decrypt_rfc4134_5_3_message_gives_header_and_ex_content_only_with_allow_legacy() {
+    let content = fs::read(rfc4134("ExContent.bin")).unwrap();
+    check_rfc4134_decrypt("5.3.eml", "3DES", |p| {
+        p.ends_with(&content)
+            && p.starts_with(b"Message-Id: <00103112005203.00349@amyemily.ig.com>\r\n")
+            && find(p, b"Subject: Example 5.3\r\n").is_some()
+            && find(p, b"Content-").is_none()
+    });
 }
 
 /// The DSA examples: exit 1, "unsupported-algorithm", and "unsupported" said.

@@ -139,8 +139,18 @@ pub fn content_key_candidates(
     recipient_infos: &[RecipientInfo],
     identity: &RecipientIdentity,
     key_len: usize,
-    _policy: &CryptoPolicy,
+    policy: &CryptoPolicy,
 ) -> Result<RecipientSearch> {
+    if let Some(why) = identity.key.as_ref().and_then(DecryptingKey::legacy) {
+        if !policy.legacy_allowed() {
+            return Err(Error::Refused {
+                what: format!("the decryption key ({why})"),
+                reason: "it is legacy; to read old mail, allow it with --allow-legacy \
+                         (CryptoPolicy::allow_legacy)"
+                    .into(),
+            });
+        }
+    }
     let mut candidates = Vec::new();
     for (index, ri) in recipient_infos.iter().enumerate() {
         if let Some(key) = unwrap_named(ri, identity, key_len)? {

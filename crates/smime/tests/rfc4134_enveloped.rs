@@ -1,20 +1,16 @@
-//! RFC 4134 section 5 EnvelopedData examples, both with legacy ciphers: 5.1 (RSA key
-//! transport to Bob, 3DES) and 5.2 (a key transport RecipientInfo for Bob and a KEK one,
-//! RC2). Without `CryptoPolicy::allow_legacy` they are refused with an error that names
-//! the cipher and `--allow-legacy`, before any key is used.
+//! RFC 4134 section 5 EnvelopedData examples, decrypted end to end with Bob's key:
+//! 5.1 (RSA PKCS#1 v1.5 key transport to Bob, 3DES), 5.2 (a key transport RecipientInfo
+//! for Bob and a KEK one, RC2/128) and 5.3 (5.1's body part as a whole S/MIME message).
+//! Each must give exactly ExContent.bin.
 //!
-//! Bob's key is RSA-1024, which the backend (aws-lc-rs) refuses for decryption at any
-//! policy, so the content key of Bob's KeyTransRecipientInfo is unwrapped by
-//! `openssl pkeyutl`, and the content layer (3DES, RC2 with its parameter version) must
-//! turn the ciphertext into ExContent with it.
+//! Everything in them is legacy: Bob's key is RSA-1024 (read through `crypto::ffi`,
+//! aws-lc-rs refuses it), the ciphers are 3DES and RC2. Without
+//! `CryptoPolicy::allow_legacy` they are refused with an error that names the cipher and
+//! `--allow-legacy`; a wrong key gives the one generic decryption failure.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
-use smime::cms::enveloped_data::{parse_enveloped_content_info, RecipientInfo};
-use smime::crypto::cipher::ContentDecryptor;
 use smime::crypto::{load_certificates, DecryptingKey};
-use smime::decrypt::Decryptor;
+use smime::decrypt::{DecryptStatus, Decryptor, DECRYPTION_FAILED};
+use smime::recipient::RecipientIdentity;
 use smime::{CryptoPolicy, Error};
 
 fn data(name: &str) -> Vec<u8> {
@@ -22,27 +18,45 @@ fn data(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-fn data_path(name: &str) -> String {
-    format!("{}/tests/data/rfc4134/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A 2048-bit key (RFC 9216's Bob) with RFC 4134 Bob's certificate: enough to reach the
-/// policy check, which comes before recipient matching and key transport.
-fn decryptor(policy: CryptoPolicy) -> Decryptor {
-    let cert = load_certificates(&data("BobRSASignByCarl.cer"), "Bob's certificate")
+fn bob_certificate() -> smime::x509_cert::Certificate {
+    load_certificates(&data("BobRSASignByCarl.cer"), "Bob's certificate")
         .unwrap()
-        .remove(0);
-    let key_path = format!(
-        "{}/tests/data/rfc9216/examples-cms/certs-and-keys/lamps-bob.decrypt.p8.pem",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let key = DecryptingKey::from_pem_or_der(&std::fs::read(key_path).unwrap(), "a 2048-bit key")
-        .unwrap();
-    Decryptor::new(cert, key, policy)
+        .remove(0)
 }
 
-fn refused_without_allow_legacy(example: &str, cipher_name: &str) {
-    let err = decryptor(CryptoPolicy::strict())
+fn key(file: &str) -> DecryptingKey {
+    DecryptingKey::from_pem_or_der(&data(file), file).unwrap()
+}
+
+/// Bob's certificate with Bob's RSA-1024 key.
+fn bob(policy: CryptoPolicy) -> Decryptor {
+    Decryptor::new(bob_certificate(), key("BobPrivRSAEncrypt.pri"), policy)
+}
+
+fn legacy() -> CryptoPolicy {
+    CryptoPolicy::strict().allow_legacy()
+}
+
+/// Decrypt `example` as Bob with `--allow-legacy`: the decrypted bytes.
+fn decrypt_as_bob(example: &str) -> Vec<u8> {
+    let (report, content) = bob(legacy()).decrypt_bytes(&data(example)).unwrap();
+    assert_eq!(
+        report.status,
+        DecryptStatus::Decrypted,
+        "{example}: {report:?}"
+    );
+    assert_eq!(report.recipient, Some(1), "{example}: {report:?}");
+    assert_eq!(
+        report.key_transport.as_deref(),
+        Some("RSAES-PKCS1-v1_5"),
+        "{example}"
+    );
+    content.unwrap()
+}
+
+/// Without --allow-legacy the example is refused by policy, naming its cipher.
+fn assert_refused_without_allow_legacy(example: &str, cipher_name: &str) {
+    let err = bob(CryptoPolicy::strict())
         .decrypt_bytes(&data(example))
         .unwrap_err();
     assert!(matches!(err, Error::Refused { .. }), "{err}");
@@ -51,97 +65,99 @@ fn refused_without_allow_legacy(example: &str, cipher_name: &str) {
         message.contains(cipher_name) && message.contains("--allow-legacy"),
         "{message}"
     );
-    // With the policy allowing it, the message gets past the check (Bob's KTRI is found;
-    // the 2048-bit stand-in key cannot unwrap it, so the content fails as with a wrong key).
-    let (report, content) = decryptor(CryptoPolicy::strict().allow_legacy())
-        .decrypt_bytes(&data(example))
-        .unwrap();
-    assert_eq!(report.recipient, Some(1), "{report:?}");
-    assert!(content.is_none());
 }
 
-/// The content key of the first KeyTransRecipientInfo, unwrapped with Bob's key by openssl.
-fn unwrap_with_openssl(encrypted_key: &[u8]) -> Option<Vec<u8>> {
-    let child = Command::new("openssl")
-        .args(["pkeyutl", "-decrypt", "-keyform", "DER", "-inkey"])
-        .arg(data_path("BobPrivRSAEncrypt.pri"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match child {
-        Ok(c) => c,
-        Err(e) => {
-            assert!(
-                std::env::var_os("SMIME_TEST_REQUIRE_PEERS").is_none(),
-                "openssl is required: {e}"
-            );
-            eprintln!("openssl not found: skipping the RFC 4134 content check");
-            return None;
-        }
-    };
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(encrypted_key)
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "openssl pkeyutl: {}",
-        String::from_utf8_lossy(&out.stderr)
+/// With --allow-legacy but a key that is not Bob's (Alice's RSA-1024 signing key, and a
+/// 2048-bit key), Bob's RecipientInfo is used and the content fails with the one generic
+/// message, not an error about the key.
+fn assert_wrong_key_fails_generically(example: &str) {
+    let stand_in = format!(
+        "{}/tests/data/rfc9216/examples-cms/certs-and-keys/lamps-bob.decrypt.p8.pem",
+        env!("CARGO_MANIFEST_DIR")
     );
-    Some(out.stdout)
-}
-
-fn content_decrypts_to_ex_content(example: &str) {
-    let enveloped = parse_enveloped_content_info(&data(example)).unwrap();
-    let Some(RecipientInfo::KeyTransport(ktri)) = enveloped.recipient_infos.first() else {
-        panic!("{example}: the first RecipientInfo is not key transport");
-    };
-    let Some(content_key) = unwrap_with_openssl(&ktri.encrypted_key) else {
-        return;
-    };
-    let mut decryptor = ContentDecryptor::new(&enveloped.encryption, &content_key).unwrap();
-    let mut plaintext = Vec::new();
-    // In odd pieces, so that the held-back last block crosses piece boundaries.
-    for piece in enveloped.encrypted_content.chunks(5) {
-        decryptor.update(piece, &mut plaintext).unwrap();
+    let stand_in =
+        DecryptingKey::from_pem_or_der(&std::fs::read(stand_in).unwrap(), "RSA-2048").unwrap();
+    for wrong in [key("AlicePrivRSASign.pri"), stand_in] {
+        let what = wrong.description();
+        let (report, content) = Decryptor::new(bob_certificate(), wrong, legacy())
+            .decrypt_bytes(&data(example))
+            .unwrap();
+        assert_eq!(report.status, DecryptStatus::Failed, "{example} {what}");
+        assert_eq!(report.recipient, Some(1), "{example} {what}");
+        assert_eq!(report.reason.as_deref(), Some(DECRYPTION_FAILED));
+        assert!(content.is_none());
     }
-    decryptor.finish(&mut plaintext, &[], None).unwrap();
-    assert_eq!(plaintext, data("ExContent.bin"));
+}
 
-    let mut wrong_key = content_key.clone();
-    wrong_key[0] ^= 0x80; // not the low bit: DES ignores it (parity)
-    let mut decryptor = ContentDecryptor::new(&enveloped.encryption, &wrong_key).unwrap();
-    let mut plaintext = Vec::new();
-    decryptor
-        .update(&enveloped.encrypted_content, &mut plaintext)
+#[test]
+fn rfc4134_5_1_3des_decrypts_to_ex_content_only_with_allow_legacy() {
+    assert_eq!(decrypt_as_bob("5.1.bin"), data("ExContent.bin"));
+    assert_refused_without_allow_legacy("5.1.bin", "3DES");
+}
+
+#[test]
+fn rfc4134_5_2_rc2_decrypts_to_ex_content_only_with_allow_legacy() {
+    assert_eq!(decrypt_as_bob("5.2.bin"), data("ExContent.bin"));
+    assert_refused_without_allow_legacy("5.2.bin", "RC2");
+}
+
+/// 5.3 is a whole message: the output is its header fields (without the Content-* ones,
+/// which described the encrypted part; in any order) followed by the decrypted content,
+/// here exactly ExContent.
+#[test]
+fn rfc4134_5_3_message_decrypts_to_its_header_and_ex_content_only_with_allow_legacy() {
+    // The file has LF line ends; the output has CRLF.
+    let message = String::from_utf8(data("5.3.eml"))
+        .unwrap()
+        .replace("\r\n", "\n");
+    let out = decrypt_as_bob("5.3.eml");
+    let content = data("ExContent.bin");
+    assert!(out.ends_with(&content), "{}", String::from_utf8_lossy(&out));
+    let header = String::from_utf8(out[..out.len() - content.len()].to_vec()).unwrap();
+    let mut got: Vec<&str> = header.split_terminator("\r\n").collect();
+    let (fields, _) = message.split_once("\n\n").unwrap();
+    let mut expected: Vec<&str> = fields
+        .lines()
+        .filter(|l| !l.starts_with([' ', '\t']) && !l.starts_with("Content-"))
+        .collect();
+    got.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(got, expected);
+    assert_refused_without_allow_legacy("5.3.eml", "3DES");
+}
+
+#[test]
+fn rfc4134_5_1_5_2_5_3_wrong_key_fails_with_the_generic_error() {
+    for example in ["5.1.bin", "5.2.bin", "5.3.eml"] {
+        assert_wrong_key_fails_generically(example);
+    }
+}
+
+/// Bob's key alone (no certificate) is tried on every RecipientInfo of its kind: in 5.2 the
+/// KEK RecipientInfo is skipped and the key transport one opens the content.
+#[test]
+fn rfc4134_5_2_bob_key_alone_decrypts_with_allow_legacy() {
+    let identity = RecipientIdentity::key_only(key("BobPrivRSAEncrypt.pri"));
+    let (report, content) = Decryptor::with_identity(identity, legacy())
+        .decrypt_bytes(&data("5.2.bin"))
         .unwrap();
-    let result = decryptor.finish(&mut plaintext, &[], None);
-    assert!(
-        result.is_err() || plaintext != data("ExContent.bin"),
-        "a changed key must not give the content"
+    assert_eq!(report.status, DecryptStatus::Decrypted, "{report:?}");
+    assert_eq!(content.unwrap(), data("ExContent.bin"));
+}
+
+/// The RSA-1024 key is legacy in itself: it reads, says why it is legacy, and the CLI
+/// (through `content_key_candidates`) refuses it without --allow-legacy.
+#[test]
+fn decrypting_key_rsa_1024_is_read_and_marked_legacy() {
+    let bob = key("BobPrivRSAEncrypt.pri");
+    assert_eq!(bob.description(), "RSA 1024");
+    let why = bob.legacy().unwrap();
+    assert!(why.contains("1024 bits"), "{why}");
+    let stand_in = format!(
+        "{}/tests/data/rfc9216/examples-cms/certs-and-keys/lamps-bob.decrypt.p8.pem",
+        env!("CARGO_MANIFEST_DIR")
     );
-}
-
-#[test]
-fn rfc4134_5_1_3des_is_refused_without_allow_legacy() {
-    refused_without_allow_legacy("5.1.bin", "3DES");
-}
-
-#[test]
-fn rfc4134_5_2_rc2_is_refused_without_allow_legacy() {
-    refused_without_allow_legacy("5.2.bin", "RC2");
-}
-
-#[test]
-fn rfc4134_5_1_3des_content_decrypts_to_ex_content() {
-    content_decrypts_to_ex_content("5.1.bin");
-}
-
-#[test]
-fn rfc4134_5_2_rc2_content_decrypts_to_ex_content() {
-    content_decrypts_to_ex_content("5.2.bin");
+    let modern =
+        DecryptingKey::from_pem_or_der(&std::fs::read(stand_in).unwrap(), "RSA-2048").unwrap();
+    assert_eq!(modern.legacy(), None);
 }

@@ -1,6 +1,8 @@
 //! Private keys for decryption, from PEM or DER: RSA (2048-8192 bits; PKCS#8, RFC 5958, or
 //! PKCS#1, RFC 8017 A.1.2) for key transport, EC P-256/P-384 (PKCS#8 or SEC1, RFC 5915) and
-//! X25519 (PKCS#8, RFC 8410 7) for key agreement.
+//! X25519 (PKCS#8, RFC 8410 7) for key agreement. RSA keys of 1024-2047 bits are read too
+//! (through [`super::ffi::rsa`], aws-lc-rs refuses them) but are legacy: they open a
+//! message only under [`crate::CryptoPolicy::allow_legacy`] ([`DecryptingKey::legacy`]).
 //!
 //! Unwrapping a content-encryption key never fails visibly (RFC 3218 2.3, the Bleichenbacher
 //! and Manger attacks): on any padding or length failure a random key of the expected length
@@ -14,6 +16,7 @@ use const_oid::ObjectIdentifier;
 use zeroize::Zeroizing;
 
 use super::cipher::random_bytes;
+use super::ffi::rsa::ShortRsaKey;
 use super::key_agreement::{self, AgreementCurve, KeyAgreement, EC_PUBLIC_KEY, X25519};
 use super::key_transport::{KeyTransport, RSA_ENCRYPTION};
 use super::pem::pem_blocks;
@@ -23,6 +26,8 @@ use crate::{Error, Result};
 
 enum Inner {
     Rsa(PrivateDecryptingKey),
+    /// RSA of 1024-2047 bits: legacy, through aws-lc directly.
+    ShortRsa(ShortRsaKey),
     Agreement(AgreementCurve, agreement::PrivateKey),
 }
 
@@ -44,6 +49,7 @@ impl std::fmt::Debug for DecryptingKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.inner {
             Inner::Rsa(k) => write!(f, "DecryptingKey(RSA-{})", k.key_size_bits()),
+            Inner::ShortRsa(k) => write!(f, "DecryptingKey(RSA-{})", k.bits()),
             Inner::Agreement(curve, _) => write!(f, "DecryptingKey({})", curve.name()),
         }
     }
@@ -99,16 +105,19 @@ fn ec_private_key(der: &[u8]) -> Option<Inner> {
         })
 }
 
-const UNSUPPORTED: &str = "not a supported decryption key (RSA 2048-8192 bits in PKCS#8 or \
-                           PKCS#1; EC P-256/P-384 in PKCS#8 or SEC1; X25519 in PKCS#8)";
+const UNSUPPORTED: &str = "not a supported decryption key (RSA 2048-8192 bits, or 1024-2047 \
+                           with --allow-legacy, in PKCS#8 or PKCS#1; EC P-256/P-384 in PKCS#8 or SEC1; X25519 in PKCS#8)";
 
 /// Read any supported key from DER; an error says why a recognised key is unusable.
 fn from_der_any(der: &[u8], what: &str) -> Result<Inner> {
     if let Some((oid, curve, private_key)) = pkcs8_parts(der) {
         return match oid {
-            RSA_ENCRYPTION => PrivateDecryptingKey::from_pkcs8(der)
-                .map(Inner::Rsa)
-                .map_err(|e| Error::key(what, format!("unusable RSA key (2048-8192 bits): {e}"))),
+            RSA_ENCRYPTION => rsa_key(der).ok_or_else(|| {
+                Error::key(
+                    what,
+                    "unusable RSA key (2048-8192 bits, or 1024-2047 with --allow-legacy)",
+                )
+            }),
             EC_PUBLIC_KEY => ec_private_key(der).ok_or_else(|| {
                 Error::key(
                     what,
@@ -130,9 +139,16 @@ fn from_der_any(der: &[u8], what: &str) -> Result<Inner> {
     if let Some(inner) = ec_private_key(der) {
         return Ok(inner);
     }
-    PrivateDecryptingKey::from_pkcs8(&pkcs1_to_pkcs8(der))
+    rsa_key(&pkcs1_to_pkcs8(der)).ok_or_else(|| Error::key(what, UNSUPPORTED))
+}
+
+/// An RSA key from PKCS#8: 2048-8192 bits through aws-lc-rs, 1024-2047 through
+/// [`ShortRsaKey`] (legacy).
+fn rsa_key(pkcs8: &[u8]) -> Option<Inner> {
+    PrivateDecryptingKey::from_pkcs8(pkcs8)
         .map(Inner::Rsa)
-        .map_err(|_| Error::key(what, UNSUPPORTED))
+        .ok()
+        .or_else(|| ShortRsaKey::from_der(pkcs8).map(Inner::ShortRsa))
 }
 
 impl DecryptingKey {
@@ -170,7 +186,7 @@ impl DecryptingKey {
     /// What kind of RecipientInfo the key opens.
     pub fn kind(&self) -> DecryptingKeyKind {
         match &self.inner {
-            Inner::Rsa(_) => DecryptingKeyKind::Rsa,
+            Inner::Rsa(_) | Inner::ShortRsa(_) => DecryptingKeyKind::Rsa,
             Inner::Agreement(curve, _) => DecryptingKeyKind::Agreement(*curve),
         }
     }
@@ -179,8 +195,21 @@ impl DecryptingKey {
     pub fn description(&self) -> String {
         match &self.inner {
             Inner::Rsa(k) => format!("RSA {}", k.key_size_bits()),
+            Inner::ShortRsa(k) => format!("RSA {}", k.bits()),
             Inner::Agreement(AgreementCurve::X25519, _) => "X25519".into(),
             Inner::Agreement(curve, _) => format!("EC {}", curve.name()),
+        }
+    }
+
+    /// Why the key is legacy (usable only with [`crate::CryptoPolicy::allow_legacy`]), or
+    /// `None` for a key of today's strength.
+    pub fn legacy(&self) -> Option<String> {
+        match &self.inner {
+            Inner::ShortRsa(k) => Some(format!(
+                "an RSA key of {} bits (under 2048, RFC 8551 2.3)",
+                k.bits()
+            )),
+            _ => None,
         }
     }
 
@@ -196,21 +225,29 @@ impl DecryptingKey {
         key_len: usize,
     ) -> Result<Zeroizing<Vec<u8>>> {
         let random = random_bytes(key_len)?;
-        let Inner::Rsa(rsa) = &self.inner else {
-            return Ok(random);
-        };
-        let mut buffer = Zeroizing::new(vec![0u8; rsa.key_size_bytes()]);
-        let decrypted_len = match transport {
-            KeyTransport::RsaOaep(hash) => OaepPrivateDecryptingKey::new(rsa.clone())
-                .ok()
-                .and_then(|k| {
-                    k.decrypt(hash.backend(), encrypted_key, &mut buffer, None)
+        let (buffer, decrypted_len) = match &self.inner {
+            Inner::Rsa(rsa) => {
+                let mut buffer = Zeroizing::new(vec![0u8; rsa.key_size_bytes()]);
+                let len = match transport {
+                    KeyTransport::RsaOaep(hash) => OaepPrivateDecryptingKey::new(rsa.clone())
                         .ok()
-                        .map(|p| p.len())
-                }),
-            KeyTransport::RsaPkcs1 => Pkcs1PrivateDecryptingKey::new(rsa.clone())
-                .ok()
-                .and_then(|k| k.decrypt(encrypted_key, &mut buffer).ok().map(|p| p.len())),
+                        .and_then(|k| {
+                            k.decrypt(hash.backend(), encrypted_key, &mut buffer, None)
+                                .ok()
+                                .map(|p| p.len())
+                        }),
+                    KeyTransport::RsaPkcs1 => Pkcs1PrivateDecryptingKey::new(rsa.clone())
+                        .ok()
+                        .and_then(|k| k.decrypt(encrypted_key, &mut buffer).ok().map(|p| p.len())),
+                };
+                (buffer, len)
+            }
+            Inner::ShortRsa(rsa) => {
+                let mut buffer = Zeroizing::new(vec![0u8; rsa.size_bytes()]);
+                let len = rsa.decrypt(transport, encrypted_key, &mut buffer);
+                (buffer, len)
+            }
+            Inner::Agreement(..) => return Ok(random),
         };
         // 0xFF when the unwrap worked and has the right length, else 0x00, computed without
         // branching on the values.

@@ -13,3 +13,5 @@
 //! - a `// SAFETY:` comment on each `unsafe` block saying why the call is sound;
 //! - legacy algorithms are reached only through callers that have checked
 //!   [`crate::CryptoPolicy::legacy_allowed`].
+
+pub(crate) mod rsa;
