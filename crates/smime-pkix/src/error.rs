@@ -17,6 +17,15 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A file or its contents could not be read (a certificate file, a trust anchor
+    /// directory); `what` names the file.
+    #[error("{what}: {reason}")]
+    Input {
+        /// Which file or object (`ca.pem`, `/etc/ssl/certs`, ...).
+        what: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// Fetching a CRL, OCSP response or certificate failed.
     #[error("fetching {url} failed: {reason}")]
     Fetch {
@@ -25,6 +34,16 @@ pub enum Error {
         /// Why it failed (unreachable, timeout, HTTP status, offline mode).
         reason: String,
     },
+}
+
+impl Error {
+    /// Shorthand for an [`Error::Input`].
+    pub fn input(what: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Input {
+            what: what.into(),
+            reason: reason.into(),
+        }
+    }
 }
 
 /// `Result` with this crate's [`Error`].

@@ -9,16 +9,20 @@
 //! - the mail rules of RFC 8550 (extended and plain key usage per purpose, the address
 //!   binding of rfc822Name / SmtpUTF8Mailbox / emailAddress);
 //! - revocation by CRL (RFC 5280 6.3) and OCSP (RFC 6960), with a hard-fail, soft-fail or
-//!   off policy ([`options::RevocationMode`]).
+//!   off policy ([`options::RevocationMode`]);
+//! - trust anchors from files, directories and the system store ([`anchors`]).
 //!
 //! It does no network I/O of its own: everything fetched (CRLs, OCSP responses, issuer
 //! certificates) goes through the [`fetch::Fetcher`] trait, so tests and the gateway can
 //! supply their own. The validation time is always a parameter, never the clock.
 #![forbid(unsafe_code)]
 
+pub mod anchors;
 mod error;
 pub mod fetch;
+pub mod mail;
 pub mod options;
+pub mod pem;
 pub mod policy_tree;
 
 pub use error::{Error, Result};

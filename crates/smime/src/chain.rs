@@ -31,9 +31,6 @@ pub const MAX_DEPTH: usize = 8;
 /// Most signature checks one path search may make (hostile certificate sets fail fast).
 const MAX_SIGNATURE_CHECKS: usize = 64;
 
-const EXTENDED_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
-const EMAIL_PROTECTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.4");
-const ANY_EXTENDED_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37.0");
 const BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");
 const KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
 const AUTHORITY_KEY_IDENTIFIER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
@@ -124,41 +121,6 @@ fn ca_problem(cert: &Certificate) -> Option<String> {
             return Some(format!(
                 "certificate {name} may not sign certificates (keyUsage lacks keyCertSign)"
             ));
-        }
-    }
-    None
-}
-
-/// Whether a signer certificate may sign mail (RFC 8550 4.4.2, 4.4.4): a keyUsage, when
-/// present, with digitalSignature or nonRepudiation; an extendedKeyUsage, when present,
-/// with emailProtection or anyExtendedKeyUsage.
-pub fn signing_usage_problem(cert: &Certificate) -> Option<String> {
-    let name = describe_name(&cert.tbs_certificate.subject);
-    let exts = cert.tbs_certificate.extensions.as_deref().unwrap_or(&[]);
-    if let Some(ku) = exts.iter().find(|e| e.extn_id == KEY_USAGE) {
-        match KeyUsage::from_der(ku.extn_value.as_bytes()) {
-            Ok(ku) if ku.0.contains(KeyUsages::DigitalSignature) || ku.0.contains(KeyUsages::NonRepudiation) => {}
-            Ok(_) => return Some(format!("certificate {name} may not sign (keyUsage lacks digitalSignature and nonRepudiation)")),
-            Err(e) => return Some(format!("certificate {name} has a malformed keyUsage: {e}")),
-        }
-    }
-    if let Some(eku) = exts.iter().find(|e| e.extn_id == EXTENDED_KEY_USAGE) {
-        match x509_cert::ext::pkix::ExtendedKeyUsage::from_der(eku.extn_value.as_bytes()) {
-            Ok(eku)
-                if eku
-                    .0
-                    .iter()
-                    .any(|o| *o == EMAIL_PROTECTION || *o == ANY_EXTENDED_KEY_USAGE) => {}
-            Ok(_) => {
-                return Some(format!(
-                    "certificate {name} is not for email (extendedKeyUsage lacks emailProtection)"
-                ))
-            }
-            Err(e) => {
-                return Some(format!(
-                    "certificate {name} has a malformed extendedKeyUsage: {e}"
-                ))
-            }
         }
     }
     None
@@ -504,13 +466,5 @@ mod tests {
             check(&pki, "leaf", &["a-by-b", "b-by-a"], &["a"], now()),
             ChainStatus::Trusted { .. }
         ));
-    }
-
-    #[test]
-    fn signing_usage_problem_ca_and_leaf() {
-        let pki = pki();
-        assert_eq!(signing_usage_problem(&pki.cert("alice")), None);
-        let problem = signing_usage_problem(&pki.cert("int")).unwrap();
-        assert!(problem.contains("keyUsage"), "{problem}");
     }
 }

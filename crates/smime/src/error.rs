@@ -104,5 +104,16 @@ impl Error {
     }
 }
 
+/// Reading certificates and PEM is `smime_pkix`'s; its input errors are this crate's
+/// [`Error::Key`] (same text: the file, then what is wrong).
+impl From<smime_pkix::Error> for Error {
+    fn from(e: smime_pkix::Error) -> Self {
+        match e {
+            smime_pkix::Error::Input { what, reason } => Error::Key { what, reason },
+            other => Error::Unexpected(other.to_string()),
+        }
+    }
+}
+
 /// Result with the crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

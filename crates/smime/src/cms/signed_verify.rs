@@ -14,7 +14,9 @@ use super::attributes::{self, single_value};
 use super::oids;
 use super::receipt::ReceiptRequest;
 use super::signed_data::{SignedData, SignerIdentifier, SignerInfo};
-use crate::chain::{check_chain, signing_usage_problem, ChainStatus};
+use smime_pkix::mail::{check_mail_rules, Purpose};
+
+use crate::chain::{check_chain, ChainStatus};
 use crate::crypto::{self, DigestAlgorithm, SignatureScheme};
 use crate::report::{ChainReport, ReceiptRequestReport, SignerReport, Status};
 use crate::{CryptoPolicy, Error};
@@ -445,9 +447,9 @@ fn chain_report(
             at,
             &options.policy,
         ) {
-            ChainStatus::Trusted { path } => match signing_usage_problem(cert) {
-                None => ("trusted", path, None),
-                Some(problem) => ("untrusted", vec![], Some(problem)),
+            ChainStatus::Trusted { path } => match check_mail_rules(cert, Purpose::Sign, None) {
+                Ok(()) => ("trusted", path, None),
+                Err(failure) => ("untrusted", vec![], Some(failure.to_string())),
             },
             ChainStatus::Untrusted { reason } => ("untrusted", vec![], Some(reason)),
             ChainStatus::NotChecked => ("not-checked", vec![], None),

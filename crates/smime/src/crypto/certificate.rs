@@ -1,54 +1,19 @@
-//! Reading X.509 certificates (RFC 5280) and the facts S/MIME needs from them: email
-//! addresses (RFC 8550 3), key identifiers, fingerprints, issuer signatures.
+//! The facts S/MIME needs from X.509 certificates (RFC 5280): key identifiers,
+//! fingerprints, issuer signatures. Reading certificates and their email addresses is
+//! `smime_pkix`'s ([`smime_pkix::pem`], [`smime_pkix::mail`]).
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use const_oid::ObjectIdentifier;
-use der::asn1::{Ia5StringRef, Utf8StringRef};
 use der::{Decode, Encode};
-use x509_cert::ext::pkix::name::GeneralName;
-use x509_cert::ext::pkix::{SubjectAltName, SubjectKeyIdentifier};
+use x509_cert::ext::pkix::SubjectKeyIdentifier;
 use x509_cert::name::Name;
 use x509_cert::Certificate;
 
-use super::pem::pem_blocks;
 use super::{digest, verify_signature, DigestAlgorithm, SignatureScheme};
 use crate::{CryptoPolicy, Error, Result};
 
-const SUBJECT_ALT_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
 const SUBJECT_KEY_IDENTIFIER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
-const EMAIL_ADDRESS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.1");
-const SMTP_UTF8_MAILBOX: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.8.9");
-
-/// Read certificates (RFC 5280 4.1): any number of PEM `CERTIFICATE` or `X509 CERTIFICATE`
-/// blocks (RFC 7468 5; other blocks, including OpenSSL's `TRUSTED CERTIFICATE`, are
-/// ignored), or one DER certificate. No certificate at all is an error naming `what`.
-pub fn load_certificates(bytes: &[u8], what: &str) -> Result<Vec<Certificate>> {
-    if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
-        let mut certs = Vec::new();
-        for (i, block) in pem_blocks(bytes, what)?.into_iter().enumerate() {
-            if block.label == "CERTIFICATE" || block.label == "X509 CERTIFICATE" {
-                certs.push(Certificate::from_der(&block.der).map_err(|e| {
-                    Error::key(
-                        what,
-                        format!("PEM block {} is not a valid certificate: {e}", i + 1),
-                    )
-                })?);
-            }
-        }
-        if certs.is_empty() {
-            return Err(Error::key(
-                what,
-                "no CERTIFICATE block found (TRUSTED CERTIFICATE blocks are not read: \
-                 convert them with openssl x509 -in F -out G)",
-            ));
-        }
-        return Ok(certs);
-    }
-    Certificate::from_der(bytes)
-        .map(|c| vec![c])
-        .map_err(|e| Error::key(what, format!("neither PEM nor a DER certificate: {e}")))
-}
 
 /// A certificate as PEM (RFC 7468 5), 64 characters a line.
 pub fn certificate_to_pem(cert: &Certificate) -> String {
@@ -61,59 +26,6 @@ pub fn certificate_to_pem(cert: &Certificate) -> String {
     }
     out.push_str("-----END CERTIFICATE-----\n");
     out
-}
-
-/// Email addresses of a certificate, deduplicated, in this order: rfc822Name subject
-/// alternative names (RFC 5280 4.2.1.6), SmtpUTF8Mailbox otherName SANs (RFC 8398 3,
-/// 1.3.6.1.5.5.7.8.9), then the legacy emailAddress attribute (1.2.840.113549.1.9.1) of the
-/// subject (RFC 8550 3). Malformed extensions are skipped.
-pub fn certificate_email_addresses(cert: &Certificate) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut push = |s: String| {
-        if !out.contains(&s) {
-            out.push(s);
-        }
-    };
-    for ext in cert.tbs_certificate.extensions.iter().flatten() {
-        if ext.extn_id != SUBJECT_ALT_NAME {
-            continue;
-        }
-        let Ok(san) = SubjectAltName::from_der(ext.extn_value.as_bytes()) else {
-            continue;
-        };
-        for name in san.0 {
-            match name {
-                GeneralName::Rfc822Name(a) => push(a.to_string()),
-                GeneralName::OtherName(other) if other.type_id == SMTP_UTF8_MAILBOX => {
-                    if let Ok(s) = other.value.decode_as::<Utf8StringRef<'_>>() {
-                        push(s.to_string());
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    for rdn in cert.tbs_certificate.subject.0.iter() {
-        for atv in rdn.0.iter() {
-            if atv.oid == EMAIL_ADDRESS {
-                if let Ok(s) = atv.value.decode_as::<Ia5StringRef<'_>>() {
-                    push(s.to_string());
-                } else if let Ok(s) = atv.value.decode_as::<Utf8StringRef<'_>>() {
-                    push(s.to_string());
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Whether two addresses are the same mailbox (RFC 8550 3): local parts compared exactly,
-/// domains without regard to ASCII case (no IDNA conversion). Strings without `@` never match.
-pub fn email_addresses_match(a: &str, b: &str) -> bool {
-    match (a.rsplit_once('@'), b.rsplit_once('@')) {
-        (Some((la, da)), Some((lb, db))) => la == lb && da.eq_ignore_ascii_case(db),
-        _ => false,
-    }
 }
 
 /// The keyIdentifier of the subject key identifier extension (RFC 5280 4.2.1.2), if present.
@@ -208,85 +120,10 @@ mod tests {
     }
 
     #[test]
-    fn certificate_email_addresses_san_other_name_and_subject_in_order() {
+    fn certificate_to_pem_is_openssl_pem() {
         let pki = pki();
-        assert_eq!(
-            certificate_email_addresses(&pki.cert("alice")),
-            vec![
-                "alice@example.com",
-                "alice.utf8@example.com",
-                "alice@example.org",
-                "alice@Example.org"
-            ]
-        );
-        assert!(certificate_email_addresses(&pki.cert("root")).is_empty());
-    }
-
-    #[test]
-    fn email_addresses_match_domain_case_insensitive_local_part_exact() {
-        assert!(email_addresses_match(
-            "alice@example.org",
-            "alice@EXAMPLE.Org"
-        ));
-        assert!(!email_addresses_match(
-            "Alice@example.org",
-            "alice@example.org"
-        ));
-        assert!(!email_addresses_match(
-            "alice@example.org",
-            "alice@example.com"
-        ));
-        assert!(!email_addresses_match("alice", "alice"));
-        assert!(email_addresses_match("a@b@example.org", "a@b@Example.ORG"));
-    }
-
-    #[test]
-    fn load_certificates_pem_bundle_and_der_read() {
-        let pki = pki();
-        let mut bundle = pki.read("alice.key");
-        bundle.extend(b"text between blocks\n");
-        bundle.extend(pki.read("alice.pem"));
-        bundle.extend(pki.read("root.pem"));
-        let certs = load_certificates(&bundle, "bundle.pem").unwrap();
-        assert_eq!(certs, vec![pki.cert("alice"), pki.cert("root")]);
-        pki.openssl(&[
-            "x509", "-in", "root.pem", "-outform", "DER", "-out", "root.der",
-        ]);
-        assert_eq!(
-            load_certificates(&pki.read("root.der"), "root.der").unwrap(),
-            vec![pki.cert("root")]
-        );
         let pem = certificate_to_pem(&pki.cert("root"));
         assert_eq!(pem.as_bytes(), pki.read("root.pem"));
-    }
-
-    #[test]
-    fn load_certificates_no_certificate_is_error_naming_file() {
-        let pki = pki();
-        pki.openssl(&[
-            "x509",
-            "-in",
-            "root.pem",
-            "-trustout",
-            "-out",
-            "trusted.pem",
-        ]);
-        for (file, bytes) in [
-            ("alice.key", pki.read("alice.key")),
-            ("trusted.pem", pki.read("trusted.pem")),
-            ("empty", Vec::new()),
-            ("garbage.der", vec![0x30, 0x03, 0x02, 0x01, 0x00]),
-        ] {
-            let err = load_certificates(&bytes, file).unwrap_err().to_string();
-            assert!(err.starts_with(&format!("{file}: ")), "{err}");
-        }
-        let der = pki.cert("root").to_der().unwrap();
-        let truncated = format!(
-            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-            STANDARD.encode(&der[..der.len() - 10])
-        );
-        let err = load_certificates(truncated.as_bytes(), "broken.pem").unwrap_err();
-        assert!(err.to_string().contains("PEM block 1"), "{err}");
     }
 
     #[test]

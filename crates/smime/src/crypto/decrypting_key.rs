@@ -19,7 +19,7 @@ use super::cipher::random_bytes;
 use super::ffi::rsa::ShortRsaKey;
 use super::key_agreement::{self, AgreementCurve, KeyAgreement, EC_PUBLIC_KEY, X25519};
 use super::key_transport::{KeyTransport, RSA_ENCRYPTION};
-use super::pem::pem_blocks;
+use super::pem_blocks;
 use super::private_key::pkcs8_algorithm_and_key;
 use crate::ber::{encode_tlv, Element, Tag};
 use crate::{Error, Result};

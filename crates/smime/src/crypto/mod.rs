@@ -17,7 +17,6 @@ pub mod key_agreement;
 pub mod key_transport;
 pub mod key_wrap;
 mod legacy_cbc;
-mod pem;
 pub mod pkcs12;
 mod private_key;
 mod signature;
@@ -25,12 +24,12 @@ mod signature;
 pub(crate) mod test_pki;
 
 pub use certificate::{
-    certificate_email_addresses, certificate_fingerprint_sha256, certificate_signed_by,
-    certificate_to_pem, describe_name, email_addresses_match, load_certificates,
+    certificate_fingerprint_sha256, certificate_signed_by, certificate_to_pem, describe_name,
     subject_key_identifier,
 };
 pub use decrypting_key::{DecryptingKey, DecryptingKeyKind};
 pub use digest::{digest, DigestAlgorithm, Digester};
-pub use pem::{pem_blocks, PemBlock};
 pub use private_key::PrivateKey;
 pub use signature::{public_key_description, verify_prehashed, verify_signature, SignatureScheme};
+pub use smime_pkix::mail::{certificate_email_addresses, email_addresses_match};
+pub use smime_pkix::pem::{load_certificates, pem_blocks, PemBlock};

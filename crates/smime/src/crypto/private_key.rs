@@ -9,7 +9,7 @@ use der::Decode;
 use spki::SubjectPublicKeyInfoOwned;
 use zeroize::Zeroizing;
 
-use super::pem::pem_blocks;
+use super::pem_blocks;
 use super::{DigestAlgorithm, SignatureScheme};
 use crate::ber::{Element, Tag};
 use crate::{Error, Result};

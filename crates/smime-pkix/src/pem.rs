@@ -1,8 +1,11 @@
-//! PEM (RFC 7468) blocks: a file may hold several (certificates, keys, CRLs).
+//! PEM (RFC 7468) blocks: a file may hold several (certificates, keys, CRLs); and reading
+//! certificates from PEM or DER.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
+use der::Decode;
+use x509_cert::Certificate;
 use zeroize::Zeroizing;
 
 use crate::{Error, Result};
@@ -36,19 +39,19 @@ pub fn pem_blocks(text: &[u8], what: &str) -> Result<Vec<PemBlock>> {
             .and_then(|l| l.strip_suffix("-----"))
         {
             let Some((begin, body, encrypted)) = current.take() else {
-                return Err(Error::key(
+                return Err(Error::input(
                     what,
                     format!("line {}: END without BEGIN", line_no + 1),
                 ));
             };
             if begin != label {
-                return Err(Error::key(
+                return Err(Error::input(
                     what,
                     format!("line {}: BEGIN {begin} ended by END {label}", line_no + 1),
                 ));
             }
             let der = STANDARD.decode(body.as_bytes()).map_err(|e| {
-                Error::key(
+                Error::input(
                     what,
                     format!(
                         "bad base64 in the {begin} block ending at line {}: {e}",
@@ -70,12 +73,42 @@ pub fn pem_blocks(text: &[u8], what: &str) -> Result<Vec<PemBlock>> {
         }
     }
     if let Some((label, _, _)) = current {
-        return Err(Error::key(
+        return Err(Error::input(
             what,
             format!("the {label} block has no END line"),
         ));
     }
     Ok(blocks)
+}
+
+/// Read certificates (RFC 5280 4.1): any number of PEM `CERTIFICATE` or `X509 CERTIFICATE`
+/// blocks (RFC 7468 5; other blocks, including OpenSSL's `TRUSTED CERTIFICATE`, are
+/// ignored), or one DER certificate. No certificate at all is an error naming `what`.
+pub fn load_certificates(bytes: &[u8], what: &str) -> Result<Vec<Certificate>> {
+    if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+        let mut certs = Vec::new();
+        for (i, block) in pem_blocks(bytes, what)?.into_iter().enumerate() {
+            if block.label == "CERTIFICATE" || block.label == "X509 CERTIFICATE" {
+                certs.push(Certificate::from_der(&block.der).map_err(|e| {
+                    Error::input(
+                        what,
+                        format!("PEM block {} is not a valid certificate: {e}", i + 1),
+                    )
+                })?);
+            }
+        }
+        if certs.is_empty() {
+            return Err(Error::input(
+                what,
+                "no CERTIFICATE block found (TRUSTED CERTIFICATE blocks are not read: \
+                 convert them with openssl x509 -in F -out G)",
+            ));
+        }
+        return Ok(certs);
+    }
+    Certificate::from_der(bytes)
+        .map(|c| vec![c])
+        .map_err(|e| Error::input(what, format!("neither PEM nor a DER certificate: {e}")))
 }
 
 #[cfg(test)]

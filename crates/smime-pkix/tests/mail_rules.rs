@@ -1,0 +1,313 @@
+//! The mail rules of RFC 8550 (extended key usage, key usage per purpose and key type, the
+//! address binding) on certificates made with openssl.
+
+mod common;
+
+use common::Pki;
+use smime_pkix::mail::{
+    certificate_email_addresses, check_address, check_extended_key_usage, check_key_usage,
+    check_mail_rules, MailRuleFailure, Purpose,
+};
+
+const SIGN: &str = "keyUsage=critical,digitalSignature\n";
+
+fn failed_rule(result: Result<(), MailRuleFailure>) -> &'static str {
+    match result {
+        Ok(()) => "none",
+        Err(f) => {
+            assert!(
+                f.message.contains("CN="),
+                "the message names the certificate: {f}"
+            );
+            assert!(f.rfc_section.starts_with("RFC "), "{f:?}");
+            f.id
+        }
+    }
+}
+
+#[test]
+fn mail_rules_extended_key_usage_per_rfc8550_4_4_4() {
+    let pki = Pki::new();
+    let cases = [
+        ("eku-email", "extendedKeyUsage=emailProtection\n", "none"),
+        ("eku-any", "extendedKeyUsage=anyExtendedKeyUsage\n", "none"),
+        ("eku-absent", "", "none"),
+        (
+            "eku-client",
+            "extendedKeyUsage=clientAuth,codeSigning\n",
+            "mail.extended-key-usage",
+        ),
+    ];
+    for (name, eku, expected) in cases {
+        let cert = pki.leaf(
+            name,
+            "p256",
+            &format!("/CN={name}"),
+            &format!("{SIGN}{eku}"),
+        );
+        assert_eq!(
+            failed_rule(check_extended_key_usage(&cert)),
+            expected,
+            "{name}"
+        );
+        assert_eq!(
+            failed_rule(check_mail_rules(&cert, Purpose::Sign, None)),
+            expected,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn mail_rules_key_usage_per_purpose_and_key_type() {
+    let pki = Pki::new();
+    // (name, key kind, keyUsage, expected failure for Sign, Encrypt, Any)
+    let cases = [
+        (
+            "rsa-sign",
+            "rsa2048",
+            "digitalSignature",
+            ["none", "mail.key-usage", "none"],
+        ),
+        (
+            "rsa-nr",
+            "rsa2048",
+            "nonRepudiation",
+            ["none", "mail.key-usage", "none"],
+        ),
+        (
+            "rsa-kt",
+            "rsa2048",
+            "keyEncipherment",
+            ["mail.key-usage", "none", "none"],
+        ),
+        // An RSA key cannot do key agreement: keyAgreement does not make it a recipient.
+        (
+            "rsa-ka",
+            "rsa2048",
+            "keyAgreement",
+            ["mail.key-usage", "mail.key-usage", "mail.key-usage"],
+        ),
+        (
+            "ec-ka",
+            "p256",
+            "keyAgreement",
+            ["mail.key-usage", "none", "none"],
+        ),
+        // An EC key encrypts by ECDH, so keyEncipherment is not enough.
+        (
+            "ec-kt",
+            "p256",
+            "keyEncipherment",
+            ["mail.key-usage", "mail.key-usage", "mail.key-usage"],
+        ),
+        (
+            "ec-both",
+            "p256",
+            "digitalSignature,keyAgreement",
+            ["none", "none", "none"],
+        ),
+        (
+            "ec-crl",
+            "p256",
+            "cRLSign",
+            ["mail.key-usage", "mail.key-usage", "mail.key-usage"],
+        ),
+        (
+            "x25519",
+            "x25519",
+            "keyAgreement",
+            ["mail.key-type", "none", "none"],
+        ),
+        (
+            "ed25519",
+            "ed25519",
+            "digitalSignature",
+            ["none", "mail.key-type", "none"],
+        ),
+        (
+            "pss",
+            "rsa-pss",
+            "digitalSignature,keyEncipherment",
+            ["none", "mail.key-type", "none"],
+        ),
+    ];
+    for (name, kind, usage, expected) in cases {
+        let ext = format!("keyUsage=critical,{usage}\nextendedKeyUsage=emailProtection\n");
+        let cert = pki.leaf(name, kind, &format!("/CN={name}"), &ext);
+        for (purpose, want) in [Purpose::Sign, Purpose::Encrypt, Purpose::Any]
+            .into_iter()
+            .zip(expected)
+        {
+            assert_eq!(
+                failed_rule(check_key_usage(&cert, purpose)),
+                want,
+                "{name} for {}",
+                purpose.name()
+            );
+        }
+    }
+    // Without keyUsage every usage the key type allows is allowed.
+    let cert = pki.leaf("no-ku", "p256", "/CN=no-ku", "");
+    for purpose in [Purpose::Sign, Purpose::Encrypt, Purpose::Any] {
+        assert_eq!(failed_rule(check_key_usage(&cert, purpose)), "none");
+    }
+}
+
+#[test]
+fn mail_rules_address_in_subject_only_is_bound() {
+    let pki = Pki::new();
+    let cert = pki.leaf(
+        "subject-only",
+        "p256",
+        "/CN=Alice/emailAddress=alice@Example.org",
+        SIGN,
+    );
+    assert_eq!(certificate_email_addresses(&cert), ["alice@Example.org"]);
+    assert_eq!(
+        failed_rule(check_address(&cert, "alice@example.ORG")),
+        "none"
+    );
+    assert_eq!(
+        failed_rule(check_address(&cert, "ALICE@example.org")),
+        "mail.address-binding"
+    );
+}
+
+#[test]
+fn mail_rules_subject_address_ignored_when_san_has_one() {
+    let pki = Pki::new();
+    let cert = pki.leaf(
+        "both",
+        "p256",
+        "/CN=Alice/emailAddress=old@example.org",
+        &format!("{SIGN}subjectAltName=email:alice@example.com\n"),
+    );
+    assert_eq!(certificate_email_addresses(&cert), ["alice@example.com"]);
+    assert_eq!(
+        failed_rule(check_address(&cert, "alice@example.com")),
+        "none"
+    );
+    let failure = check_address(&cert, "old@example.org").unwrap_err();
+    assert_eq!(failure.id, "mail.address-binding");
+    assert_eq!(failure.rfc_section, "RFC 8550 3");
+    assert!(failure.message.contains("alice@example.com"), "{failure}");
+    // No address at all.
+    let cert = pki.leaf("none", "p256", "/CN=Nobody", SIGN);
+    let failure = check_address(&cert, "alice@example.com").unwrap_err();
+    assert!(
+        failure.message.contains("has no email address"),
+        "{failure}"
+    );
+    // Without an address to check, none is needed.
+    assert_eq!(
+        failed_rule(check_mail_rules(&cert, Purpose::Sign, None)),
+        "none"
+    );
+}
+
+#[test]
+fn mail_rules_smtp_utf8_mailbox_is_bound() {
+    let pki = Pki::new();
+    let cert = pki.leaf(
+        "utf8",
+        "p256",
+        "/CN=Jürgen",
+        &format!(
+            "{SIGN}subjectAltName=@alt\n[alt]\n\
+             otherName.1=1.3.6.1.5.5.7.8.9;FORMAT:UTF8,UTF8:jürgen@bücher.example\n\
+             email.1=juergen@example.com\n"
+        ),
+    );
+    assert_eq!(
+        certificate_email_addresses(&cert),
+        ["jürgen@bücher.example", "juergen@example.com"]
+    );
+    for address in [
+        "jürgen@bücher.example",
+        "jürgen@BÜCHER.example",
+        "jürgen@xn--bcher-kva.example",
+        "juergen@EXAMPLE.com",
+    ] {
+        assert_eq!(
+            failed_rule(check_address(&cert, address)),
+            "none",
+            "{address}"
+        );
+    }
+    for address in [
+        "JÜRGEN@bücher.example",
+        "jurgen@bücher.example",
+        "jürgen@bucher.example",
+    ] {
+        assert_eq!(
+            failed_rule(check_address(&cert, address)),
+            "mail.address-binding",
+            "{address}"
+        );
+    }
+}
+
+#[test]
+fn mail_rules_idn_a_label_in_san_matches_u_label_address() {
+    let pki = Pki::new();
+    let cert = pki.leaf(
+        "idn",
+        "p256",
+        "/CN=Idn",
+        &format!("{SIGN}subjectAltName=email:info@xn--mnchen-3ya.example\n"),
+    );
+    assert_eq!(
+        failed_rule(check_address(&cert, "info@münchen.example")),
+        "none"
+    );
+    assert_eq!(
+        failed_rule(check_address(&cert, "info@MÜNCHEN.Example")),
+        "none"
+    );
+    assert_eq!(
+        failed_rule(check_address(&cert, "info@XN--MNCHEN-3YA.example")),
+        "none"
+    );
+    assert_eq!(
+        failed_rule(check_address(&cert, "info@munchen.example")),
+        "mail.address-binding"
+    );
+    assert_eq!(
+        failed_rule(check_mail_rules(
+            &cert,
+            Purpose::Sign,
+            Some("info@münchen.example")
+        )),
+        "none"
+    );
+}
+
+#[test]
+fn mail_rules_first_failure_is_eku_then_key_usage_then_address() {
+    let pki = Pki::new();
+    let cert = pki.leaf(
+        "all-wrong",
+        "p256",
+        "/CN=All Wrong",
+        "keyUsage=critical,keyAgreement\nextendedKeyUsage=serverAuth\nsubjectAltName=email:a@example.com\n",
+    );
+    let rule = |p, a| failed_rule(check_mail_rules(&cert, p, a));
+    assert_eq!(
+        rule(Purpose::Sign, Some("b@example.com")),
+        "mail.extended-key-usage"
+    );
+    let cert = pki.leaf(
+        "ku-wrong",
+        "p256",
+        "/CN=Ku Wrong",
+        "keyUsage=critical,keyAgreement\nsubjectAltName=email:a@example.com\n",
+    );
+    let rule = |p, a| failed_rule(check_mail_rules(&cert, p, a));
+    assert_eq!(rule(Purpose::Sign, Some("b@example.com")), "mail.key-usage");
+    assert_eq!(
+        rule(Purpose::Encrypt, Some("b@example.com")),
+        "mail.address-binding"
+    );
+    assert_eq!(rule(Purpose::Encrypt, Some("a@example.com")), "none");
+}
