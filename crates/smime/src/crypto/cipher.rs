@@ -247,7 +247,7 @@ impl ContentEncryptor {
                 .map_err(|()| Error::Unexpected("AES-CBC encryption failed".into()))?;
                 Ok(None)
             }
-            Encrypting::Gcm(gcm) => Ok(Some(gcm.finish(&[]))),
+            Encrypting::Gcm(gcm) => Ok(Some(gcm.finish(&[])?)),
             Encrypting::ChaCha(chacha) => Ok(Some(chacha.finish())),
         }
     }

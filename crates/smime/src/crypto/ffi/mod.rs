@@ -14,4 +14,6 @@
 //! - legacy algorithms are reached only through callers that have checked
 //!   [`crate::CryptoPolicy::legacy_allowed`].
 
+pub(super) mod aes_gcm;
+mod cipher_ctx;
 pub(crate) mod rsa;
