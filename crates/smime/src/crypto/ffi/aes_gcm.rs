@@ -16,7 +16,8 @@ use aws_lc_sys::{
     EVP_CIPHER, EVP_CIPHER_CTX, EVP_CTRL_GCM_GET_TAG, EVP_CTRL_GCM_SET_IVLEN, EVP_CTRL_GCM_SET_TAG,
 };
 
-use super::cipher_ctx::{clear_errors, CipherCtx};
+use super::cipher_ctx::CipherCtx;
+use super::clear_errors;
 
 /// The nonce length (SP 800-38D 8.2.1: 96 bits, so J0 = IV || 0^31 || 1).
 pub const NONCE_LEN: usize = 12;

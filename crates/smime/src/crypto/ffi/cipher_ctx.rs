@@ -4,7 +4,7 @@
 
 use std::ptr::NonNull;
 
-use aws_lc_sys::{ERR_clear_error, EVP_CIPHER_CTX_free, EVP_CIPHER_CTX_new, EVP_CIPHER_CTX};
+use aws_lc_sys::{EVP_CIPHER_CTX_free, EVP_CIPHER_CTX_new, EVP_CIPHER_CTX};
 
 /// An `EVP_CIPHER_CTX` owned by this value alone, freed (and its key schedule wiped: aws-lc's
 /// `EVP_CIPHER_CTX_cleanup` cleanses the cipher data) when it is dropped.
@@ -34,11 +34,4 @@ impl Drop for CipherCtx {
         // freed once, here.
         unsafe { EVP_CIPHER_CTX_free(self.0.as_ptr()) }
     }
-}
-
-/// Leave aws-lc's thread-local error queue empty after a failure that the caller reports
-/// in its own words, so that it cannot leak into a later, unrelated error report.
-pub(super) fn clear_errors() {
-    // SAFETY: no arguments; only clears this thread's error queue.
-    unsafe { ERR_clear_error() }
 }

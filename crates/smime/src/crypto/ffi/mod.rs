@@ -17,3 +17,10 @@
 pub(super) mod aes_gcm;
 mod cipher_ctx;
 pub(crate) mod rsa;
+
+/// Leave aws-lc's thread-local error queue empty after an expected failure, so that it
+/// cannot leak into a later, unrelated error report.
+fn clear_errors() {
+    // SAFETY: no arguments; only clears this thread's error queue.
+    unsafe { aws_lc_sys::ERR_clear_error() }
+}

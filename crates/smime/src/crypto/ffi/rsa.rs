@@ -10,13 +10,14 @@ use std::os::raw::{c_int, c_long};
 use std::ptr;
 
 use aws_lc_sys::{
-    d2i_PrivateKey, ERR_clear_error, EVP_PKEY_CTX_free, EVP_PKEY_CTX_new,
-    EVP_PKEY_CTX_set_rsa_mgf1_md, EVP_PKEY_CTX_set_rsa_oaep_md, EVP_PKEY_CTX_set_rsa_padding,
-    EVP_PKEY_bits, EVP_PKEY_decrypt, EVP_PKEY_decrypt_init, EVP_PKEY_free, EVP_PKEY_id,
-    EVP_PKEY_size, EVP_sha1, EVP_sha256, EVP_sha384, EVP_sha512, EVP_MD, EVP_PKEY, EVP_PKEY_CTX,
-    EVP_PKEY_RSA, RSA_PKCS1_OAEP_PADDING, RSA_PKCS1_PADDING,
+    d2i_PrivateKey, EVP_PKEY_CTX_free, EVP_PKEY_CTX_new, EVP_PKEY_CTX_set_rsa_mgf1_md,
+    EVP_PKEY_CTX_set_rsa_oaep_md, EVP_PKEY_CTX_set_rsa_padding, EVP_PKEY_bits, EVP_PKEY_decrypt,
+    EVP_PKEY_decrypt_init, EVP_PKEY_free, EVP_PKEY_id, EVP_PKEY_size, EVP_sha1, EVP_sha256,
+    EVP_sha384, EVP_sha512, EVP_MD, EVP_PKEY, EVP_PKEY_CTX, EVP_PKEY_RSA, RSA_PKCS1_OAEP_PADDING,
+    RSA_PKCS1_PADDING,
 };
 
+use super::clear_errors;
 use crate::crypto::key_transport::{KeyTransport, OaepHash};
 
 /// The smallest modulus read here (RFC 8551 2.3 calls anything below 2048 bits weak; under
@@ -66,13 +67,6 @@ impl Drop for CtxGuard {
         // SAFETY: the context came from EVP_PKEY_CTX_new and is freed once, here.
         unsafe { EVP_PKEY_CTX_free(self.0.as_ptr()) }
     }
-}
-
-/// Leave aws-lc's thread-local error queue empty after an expected failure, so that it
-/// cannot leak into a later, unrelated error report.
-fn clear_errors() {
-    // SAFETY: no arguments; only clears this thread's error queue.
-    unsafe { ERR_clear_error() }
 }
 
 impl ShortRsaKey {
