@@ -26,6 +26,31 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A key or certificate does not fit the operation (a key of another type than the
+    /// signature algorithm, an encoding that cannot be read).
+    #[error("{what}: {reason}")]
+    Key {
+        /// Which key or certificate.
+        what: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An algorithm this implementation does not support.
+    #[error("unsupported {context} algorithm {oid}")]
+    UnsupportedAlgorithm {
+        /// The algorithm's object identifier (dotted) or name.
+        oid: String,
+        /// Where it was found (`digest`, `signature`, ...).
+        context: &'static str,
+    },
+    /// An algorithm or key that the [`crate::CryptoPolicy`] refuses.
+    #[error("{what} is refused by policy: {reason}")]
+    Refused {
+        /// The algorithm or key.
+        what: String,
+        /// Why, and how to allow it if it can be allowed.
+        reason: String,
+    },
     /// Fetching a CRL, OCSP response or certificate failed.
     #[error("fetching {url} failed: {reason}")]
     Fetch {
@@ -40,6 +65,22 @@ impl Error {
     /// Shorthand for an [`Error::Input`].
     pub fn input(what: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::Input {
+            what: what.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for an [`Error::Key`].
+    pub fn key(what: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Key {
+            what: what.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for an [`Error::Malformed`].
+    pub fn malformed(what: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Malformed {
             what: what.into(),
             reason: reason.into(),
         }

@@ -18,12 +18,25 @@
 #![forbid(unsafe_code)]
 
 pub mod anchors;
+pub mod certificate;
+mod crypto_policy;
+pub mod digest;
 mod error;
 pub mod fetch;
 pub mod mail;
+pub mod names;
 pub mod options;
+mod path_building;
+mod path_validation;
 pub mod pem;
 pub mod policy_tree;
+pub mod signature;
+pub mod validate;
 
+pub use crypto_policy::CryptoPolicy;
+pub use digest::DigestAlgorithm;
 pub use error::{Error, Result};
+pub use validate::{
+    validate, Failure, RevocationCheck, RevocationRequest, RevocationStatus, Rule, ValidationReport,
+};
 pub use x509_cert;

@@ -104,12 +104,23 @@ impl Error {
     }
 }
 
-/// Reading certificates and PEM is `smime_pkix`'s; its input errors are this crate's
-/// [`Error::Key`] (same text: the file, then what is wrong).
+/// Errors of `smime_pkix` keep their kind: its input errors (reading certificates and PEM)
+/// are this crate's [`Error::Key`] (same text: the file, then what is wrong), a refused
+/// algorithm stays [`Error::Refused`].
 impl From<smime_pkix::Error> for Error {
     fn from(e: smime_pkix::Error) -> Self {
         match e {
             smime_pkix::Error::Input { what, reason } => Error::Key { what, reason },
+            smime_pkix::Error::Key { what, reason } => Error::Key { what, reason },
+            smime_pkix::Error::UnsupportedAlgorithm { oid, context } => {
+                Error::UnsupportedAlgorithm { oid, context }
+            }
+            smime_pkix::Error::Refused { what, reason } => Error::Refused { what, reason },
+            smime_pkix::Error::Malformed { what, reason } => Error::Asn1 {
+                what,
+                offset: 0,
+                reason,
+            },
             other => Error::Unexpected(other.to_string()),
         }
     }

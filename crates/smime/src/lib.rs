@@ -33,7 +33,6 @@ pub mod inspect;
 pub mod message;
 pub mod mime;
 pub mod open;
-mod policy;
 pub mod protect;
 pub mod receipt;
 pub mod recipient;
@@ -43,5 +42,5 @@ pub mod stream;
 pub mod verify;
 
 pub use error::{Error, Result};
-pub use policy::CryptoPolicy;
+pub use smime_pkix::CryptoPolicy;
 pub use x509_cert;

@@ -117,7 +117,9 @@ fn check_signer(
         &si.digest_algorithm,
         &si.signature_algorithm,
         &options.policy,
-    ) {
+    )
+    .map_err(Error::from)
+    {
         Ok(s) => {
             report.digest_algorithm = Some(s.digest().name().to_string());
             report.signature_algorithm = Some(s.name());
@@ -311,13 +313,10 @@ fn check_signer(
     if let (Some(scheme), Some(cert)) = (&scheme, &certificate) {
         let spki = &cert.tbs_certificate.subject_public_key_info;
         let verified = match (&si.signed_attributes, &signed_bytes) {
-            (Some(_), Some(bytes)) => Some(crypto::verify_signature(
-                spki,
-                scheme,
-                bytes,
-                &si.signature,
-                &options.policy,
-            )),
+            (Some(_), Some(bytes)) => Some(
+                crypto::verify_signature(spki, scheme, bytes, &si.signature, &options.policy)
+                    .map_err(Error::from),
+            ),
             (Some(_), None) => None, // attributes already failed
             (None, _) => Some(verify_without_attributes(
                 spki, scheme, si, digests, options,

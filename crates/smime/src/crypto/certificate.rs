@@ -1,19 +1,14 @@
-//! The facts S/MIME needs from X.509 certificates (RFC 5280): key identifiers,
-//! fingerprints, issuer signatures. Reading certificates and their email addresses is
-//! `smime_pkix`'s ([`smime_pkix::pem`], [`smime_pkix::mail`]).
+//! The facts S/MIME needs from X.509 certificates (RFC 5280): PEM output and fingerprints.
+//! Key identifiers, names and issuer signatures are [`smime_pkix::certificate`]'s; reading
+//! certificates and their email addresses is `smime_pkix`'s too ([`smime_pkix::pem`],
+//! [`smime_pkix::mail`]).
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use const_oid::ObjectIdentifier;
-use der::{Decode, Encode};
-use x509_cert::ext::pkix::SubjectKeyIdentifier;
-use x509_cert::name::Name;
+use der::Encode;
 use x509_cert::Certificate;
 
-use super::{digest, verify_signature, DigestAlgorithm, SignatureScheme};
-use crate::{CryptoPolicy, Error, Result};
-
-const SUBJECT_KEY_IDENTIFIER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
+use super::{digest, DigestAlgorithm};
 
 /// A certificate as PEM (RFC 7468 5), 64 characters a line.
 pub fn certificate_to_pem(cert: &Certificate) -> String {
@@ -28,19 +23,6 @@ pub fn certificate_to_pem(cert: &Certificate) -> String {
     out
 }
 
-/// The keyIdentifier of the subject key identifier extension (RFC 5280 4.2.1.2), if present.
-pub fn subject_key_identifier(cert: &Certificate) -> Option<Vec<u8>> {
-    let ext = cert
-        .tbs_certificate
-        .extensions
-        .iter()
-        .flatten()
-        .find(|e| e.extn_id == SUBJECT_KEY_IDENTIFIER)?;
-    SubjectKeyIdentifier::from_der(ext.extn_value.as_bytes())
-        .ok()
-        .map(|s| s.0.as_bytes().to_vec())
-}
-
 /// SHA-256 of the DER certificate (RFC 5754 2.2), lowercase hex without separators.
 pub fn certificate_fingerprint_sha256(cert: &Certificate) -> String {
     let der = cert.to_der().unwrap_or_default();
@@ -50,52 +32,15 @@ pub fn certificate_fingerprint_sha256(cert: &Certificate) -> String {
         .collect()
 }
 
-/// A distinguished name as an RFC 4514 string, most specific RDN first (`CN=Alice,O=Example`).
-pub fn describe_name(name: &Name) -> String {
-    name.to_string()
-}
-
-/// Whether `issuer`'s key made the signature on `cert` (RFC 5280 6.1.3 (a)(1)): the DER
-/// tbsCertificate verified with the issuer's subjectPublicKeyInfo under the certificate's
-/// signatureAlgorithm. `Ok(false)`: the signature does not verify; `Err`: the algorithm or
-/// key is unsupported or refused by policy, or signatureAlgorithm differs from
-/// tbsCertificate.signature (RFC 5280 4.1.1.2).
-pub fn certificate_signed_by(
-    cert: &Certificate,
-    issuer: &Certificate,
-    policy: &CryptoPolicy,
-) -> Result<bool> {
-    if cert.signature_algorithm != cert.tbs_certificate.signature {
-        return Err(Error::key(
-            format!(
-                "certificate {}",
-                describe_name(&cert.tbs_certificate.subject)
-            ),
-            "signatureAlgorithm differs from tbsCertificate.signature (RFC 5280 4.1.1.2)",
-        ));
-    }
-    let scheme = SignatureScheme::from_certificate_algorithm(&cert.signature_algorithm, policy)?;
-    let tbs = cert
-        .tbs_certificate
-        .to_der()
-        .map_err(|e| Error::key("certificate", format!("cannot encode tbsCertificate: {e}")))?;
-    let signature = cert
-        .signature
-        .as_bytes()
-        .ok_or_else(|| Error::key("certificate", "signature has unused bits"))?;
-    verify_signature(
-        &issuer.tbs_certificate.subject_public_key_info,
-        &scheme,
-        &tbs,
-        signature,
-        policy,
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::crypto::test_pki::{Pki, CA_EXTENSIONS, LEAF_EXTENSIONS};
+    use crate::crypto::{
+        certificate_signed_by, describe_name, subject_key_identifier, SignatureScheme,
+    };
+    use crate::CryptoPolicy;
+    use const_oid::ObjectIdentifier;
 
     /// A PSS root (OpenSSL signs with a 222-byte salt) and an Ed25519 leaf with email
     /// addresses in the SAN and the subject.

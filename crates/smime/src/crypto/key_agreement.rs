@@ -18,12 +18,7 @@ use super::key_wrap::KeyWrapAlgorithm;
 use crate::ber::{encode_tlv, Element, Tag};
 use crate::{Error, Result};
 
-/// id-ecPublicKey (RFC 5480 2.1.1).
-pub const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-/// secp256r1 (RFC 5480 2.1.1.1).
-pub const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
-/// secp384r1 (RFC 5480 2.1.1.1).
-pub const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+pub use smime_pkix::signature::{EC_PUBLIC_KEY, P256, P384};
 /// id-X25519 (RFC 8410 3).
 pub const X25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.110");
 

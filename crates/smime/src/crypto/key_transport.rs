@@ -14,8 +14,9 @@ use crate::ber::{encode_tlv, Class, Element, Tag};
 use crate::cms::oids;
 use crate::{Error, Result};
 
-/// rsaEncryption (RFC 8017 A.1): the key transport algorithm for PKCS#1 v1.5 (RFC 3370 4.2.1).
-pub const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+/// rsaEncryption (RFC 8017 A.1) is also the key transport algorithm for PKCS#1 v1.5
+/// (RFC 3370 4.2.1).
+pub use smime_pkix::signature::RSA_ENCRYPTION;
 /// id-mgf1 (RFC 8017 B.2.1).
 pub const MGF1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.8");
 /// id-pSpecified (RFC 8017 A.2.1).

@@ -9,7 +9,6 @@ mod certificate;
 pub mod chacha20_poly1305;
 pub mod cipher;
 mod decrypting_key;
-mod digest;
 #[allow(unsafe_code)]
 mod ffi;
 pub mod gcm;
@@ -19,17 +18,18 @@ pub mod key_wrap;
 mod legacy_cbc;
 pub mod pkcs12;
 mod private_key;
+#[cfg(test)]
 mod signature;
 #[cfg(test)]
 pub(crate) mod test_pki;
 
-pub use certificate::{
-    certificate_fingerprint_sha256, certificate_signed_by, certificate_to_pem, describe_name,
-    subject_key_identifier,
-};
+pub use certificate::{certificate_fingerprint_sha256, certificate_to_pem};
 pub use decrypting_key::{DecryptingKey, DecryptingKeyKind};
-pub use digest::{digest, DigestAlgorithm, Digester};
 pub use private_key::PrivateKey;
-pub use signature::{public_key_description, verify_prehashed, verify_signature, SignatureScheme};
+pub use smime_pkix::certificate::{certificate_signed_by, describe_name, subject_key_identifier};
+pub use smime_pkix::digest::{digest, DigestAlgorithm, Digester};
 pub use smime_pkix::mail::{certificate_email_addresses, email_addresses_match};
 pub use smime_pkix::pem::{load_certificates, pem_blocks, PemBlock};
+pub use smime_pkix::signature::{
+    public_key_description, verify_prehashed, verify_signature, SignatureScheme,
+};

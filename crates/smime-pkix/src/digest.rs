@@ -127,7 +127,9 @@ impl DigestAlgorithm {
         }
     }
 
-    pub(crate) fn backend(&self) -> &'static backend::Algorithm {
+    /// The aws-lc-rs algorithm, for the callers that hash through the backend themselves
+    /// (RSA-OAEP, prehashed verification).
+    pub fn backend(&self) -> &'static backend::Algorithm {
         match self {
             DigestAlgorithm::Sha1 => &backend::SHA1_FOR_LEGACY_USE_ONLY,
             DigestAlgorithm::Sha256 => &backend::SHA256,
