@@ -53,7 +53,10 @@ pub enum Command {
     Encrypt(EncryptArgs),
     /// Decrypt a message with a recipient's key (certificate and key, PKCS#12, or a key-encryption key).
     #[command(
-        after_help = "Example:\n  smime decrypt --cert me.pem --key me.key --in encrypted.eml --out mail.eml"
+        after_help = "Reads AES-128/192/256-CBC, AES-GCM and ChaCha20-Poly1305 content; RSA key transport \
+(OAEP, PKCS#1 v1.5), ECDH/X25519 key agreement, AES key wrap (128/192/256). AES-192 is read, never \
+written. With --allow-legacy also 3DES and RC2 content and RSA keys of 1024-2047 bits.\n\n\
+Example:\n  smime decrypt --cert me.pem --key me.key --in encrypted.eml --out mail.eml"
     )]
     Decrypt(DecryptArgs),
     /// Sign, then encrypt, in one pass (with header protection, RFC 9788).
@@ -362,7 +365,8 @@ pub struct DecryptArgs {
     #[arg(long)]
     pub try_all_recipients: bool,
     /// A previously distributed AES key-encryption key (KEKRecipientInfo, RFC 5652 6.2.3):
-    /// a file holding the 16 or 32 key bytes, raw or as hex.
+    /// a file holding the 16, 24 or 32 key bytes (AES-128, AES-192 or AES-256 key wrap), raw
+    /// or as hex.
     #[arg(long, value_name = "FILE", requires = "kek_id", conflicts_with_all = ["key", "p12"])]
     pub kek_file: Option<PathBuf>,
     /// The key identifier (hex) of the --kek-file key, as the message names it.

@@ -290,6 +290,8 @@ fn openssl_encrypt_smime_decrypts() {
     let cases: &[(&str, &[&str])] = &[
         ("aes256 pkcs1", &["-aes256", "alice.pem"]),
         ("aes128 pkcs1", &["-aes128", "alice.pem"]),
+        // AES-192 is read (never written), without --allow-legacy: it is no legacy cipher.
+        ("aes192 pkcs1", &["-aes192", "alice.pem"]),
         ("aes-128-gcm", &["-aes-128-gcm", "alice.pem"]),
         ("aes-256-gcm", &["-aes-256-gcm", "alice.pem"]),
         ("stream aes256", &["-stream", "-aes256", "alice.pem"]),
@@ -332,6 +334,9 @@ fn openssl_encrypt_smime_decrypts() {
         assert_decrypted_message(&out.stdout, what);
         let report = String::from_utf8_lossy(&out.stderr);
         let gcm = what.contains("gcm");
+        if what.contains("aes192") {
+            assert!(report.contains("(AES-192-CBC,"), "{what}: {report}");
+        }
         assert_eq!(
             report.contains("(AES-128-GCM, authenticated)")
                 || report.contains("(AES-256-GCM, authenticated)"),

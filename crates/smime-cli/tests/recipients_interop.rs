@@ -139,9 +139,11 @@ fn openssl_encrypt_to_ec_recipients_smime_decrypts() {
             (Some("ecdh_kdf_md:sha384"), "X9.63 KDF SHA-384"),
             (Some("ecdh_kdf_md:sha512"), "X9.63 KDF SHA-512"),
         ] {
+            // -aes-192-cbc: AES-192 content and, to match, an AES-192 key wrap (read only).
             for cipher in [
                 "-aes-256-cbc",
                 "-aes-128-cbc",
+                "-aes-192-cbc",
                 "-aes-128-gcm",
                 "-aes-256-gcm",
             ] {
@@ -168,6 +170,13 @@ fn openssl_encrypt_to_ec_recipients_smime_decrypts() {
                 let report = assert_decrypted(&out, &what);
                 assert_eq!(out.stdout, ENTITY.as_bytes(), "{what}");
                 let algorithm = report["key_transport"].as_str().unwrap_or_default();
+                if cipher == "-aes-192-cbc" {
+                    assert_eq!(report["cipher"], "AES-192-CBC", "{what}");
+                    assert!(
+                        algorithm.contains("AES-192 key wrap"),
+                        "{what}: {algorithm}"
+                    );
+                }
                 assert!(
                     algorithm.contains(kdf)
                         && algorithm.contains(if kind == RecipientKey::P256 {
@@ -354,6 +363,10 @@ fn kek_openssl_secretkey_smime_decrypts_and_wrong_id_or_key_fails() {
     let Some(s) = Setup::new() else { return };
     let key256 = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
     let key128 = "f0e0d0c0b0a090807060504030201000";
+    // A 24-byte key: openssl wraps with id-aes192-wrap, which we read (never write).
+    let key192 = "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7";
+    std::fs::write(s.path("kek192.hex"), format!("{key192}\n")).unwrap();
+    std::fs::write(s.path("wrong192.hex"), "22".repeat(24)).unwrap();
     std::fs::write(s.path("kek256.hex"), format!("{key256}\n")).unwrap();
     let raw128: Vec<u8> = (0..16)
         .map(|i| u8::from_str_radix(&key128[2 * i..2 * i + 2], 16).unwrap())
@@ -364,6 +377,8 @@ fn kek_openssl_secretkey_smime_decrypts_and_wrong_id_or_key_fails() {
         (key256, "kek256.hex", "-aes-256-cbc"),
         (key256, "kek256.hex", "-aes-256-gcm"),
         (key128, "kek128.bin", "-aes-128-cbc"),
+        (key192, "kek192.hex", "-aes-192-cbc"),
+        (key192, "kek192.hex", "-aes-256-gcm"),
     ] {
         let o = openssl(
             &s.pki.dir,
@@ -398,10 +413,16 @@ fn kek_openssl_secretkey_smime_decrypts_and_wrong_id_or_key_fails() {
         ]);
         let report = assert_decrypted(&out, &format!("{file} {cipher}"));
         assert_eq!(out.stdout, ENTITY.as_bytes());
-        assert!(report["key_transport"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("previously distributed key"));
+        let algorithm = report["key_transport"].as_str().unwrap_or_default();
+        assert!(
+            algorithm.contains("previously distributed key"),
+            "{algorithm}"
+        );
+        assert_eq!(
+            algorithm.contains("AES-192 key wrap"),
+            key == key192,
+            "{algorithm}"
+        );
         let other_id = smime(&[
             "decrypt",
             "--kek-file",
@@ -413,8 +434,13 @@ fn kek_openssl_secretkey_smime_decrypts_and_wrong_id_or_key_fails() {
         ]);
         assert_eq!(other_id.code(), 1, "{other_id}");
         assert!(other_id.stderr.contains("is not among"), "{other_id}");
-        if file == "kek256.hex" {
-            let wrong = s.path("wrong.hex").display().to_string();
+        if file != "kek128.bin" {
+            let wrong = if key == key192 {
+                "wrong192.hex"
+            } else {
+                "wrong.hex"
+            };
+            let wrong = s.path(wrong).display().to_string();
             let out = smime(&[
                 "decrypt",
                 "--kek-file",

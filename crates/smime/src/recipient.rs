@@ -29,13 +29,14 @@ pub struct KeyEncryptionKey {
 }
 
 impl KeyEncryptionKey {
-    /// A key-encryption key of 16 or 32 bytes (AES-128 or AES-256 key wrap) named `id`.
+    /// A key-encryption key of 16, 24 or 32 bytes (AES-128, AES-192 or AES-256 key wrap)
+    /// named `id`.
     pub fn new(id: Vec<u8>, key: Zeroizing<Vec<u8>>) -> Result<Self> {
-        if key.len() != 16 && key.len() != 32 {
+        if ![16, 24, 32].contains(&key.len()) {
             return Err(Error::key(
                 "key-encryption key",
                 format!(
-                    "{} bytes; an AES key wrap key has 16 or 32 bytes",
+                    "{} bytes; an AES key wrap key has 16, 24 or 32 bytes",
                     key.len()
                 ),
             ));

@@ -90,8 +90,8 @@ fn identity(args: &DecryptArgs) -> Result<RecipientIdentity> {
     })
 }
 
-/// A key file: the key bytes as hex (whitespace ignored) when the file is hex text of 32 or
-/// 64 digits, else the raw bytes.
+/// A key file: the key bytes as hex (whitespace ignored) when the file is hex text of 32, 48
+/// or 64 digits, else the raw bytes.
 fn read_kek(bytes: &[u8]) -> Zeroizing<Vec<u8>> {
     let text: Zeroizing<Vec<u8>> = Zeroizing::new(
         bytes
@@ -100,7 +100,7 @@ fn read_kek(bytes: &[u8]) -> Zeroizing<Vec<u8>> {
             .filter(|b| !b.is_ascii_whitespace())
             .collect(),
     );
-    if (text.len() == 32 || text.len() == 64) && text.iter().all(u8::is_ascii_hexdigit) {
+    if [32, 48, 64].contains(&text.len()) && text.iter().all(u8::is_ascii_hexdigit) {
         if let Ok(key) = decode_hex(std::str::from_utf8(&text).unwrap_or_default()) {
             return Zeroizing::new(key);
         }

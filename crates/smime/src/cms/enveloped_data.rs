@@ -400,7 +400,10 @@ pub fn parse_content_encryption(alg_bytes: &[u8]) -> Result<ContentEncryption> {
                 ));
             }
         }
-        ContentCipher::Aes128Cbc | ContentCipher::Aes256Cbc | ContentCipher::DesEde3Cbc => {
+        ContentCipher::Aes128Cbc
+        | ContentCipher::Aes192Cbc
+        | ContentCipher::Aes256Cbc
+        | ContentCipher::DesEde3Cbc => {
             encryption.iv = params.octet_string(alg_bytes, "CBC parameters")?;
             let block = if cipher == ContentCipher::DesEde3Cbc {
                 crate::crypto::cipher::LEGACY_BLOCK_LEN

@@ -48,6 +48,8 @@ pub const ATTR_ALGORITHM_PROTECTION: Oid = Oid::new_unwrap("1.2.840.113549.1.9.5
 
 /// AES-128-CBC (RFC 3565 4.1).
 pub const AES128_CBC: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.2");
+/// AES-192-CBC (RFC 3565 4.1): read, never written.
+pub const AES192_CBC: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.22");
 /// AES-256-CBC (RFC 3565 4.1).
 pub const AES256_CBC: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.42");
 /// AES-128-GCM (RFC 5084 3.2).
@@ -108,6 +110,7 @@ pub fn attribute_name(oid: &Oid) -> String {
 pub fn cipher_name(oid: &Oid) -> String {
     let name = match *oid {
         AES128_CBC => "AES-128-CBC",
+        AES192_CBC => "AES-192-CBC",
         AES256_CBC => "AES-256-CBC",
         AES128_GCM => "AES-128-GCM",
         AES256_GCM => "AES-256-GCM",

@@ -1,4 +1,4 @@
-//! Content-encryption ciphers, streamed: AES-CBC (RFC 3565) for EnvelopedData, AES-GCM
+//! Content-encryption ciphers, streamed: AES-CBC (RFC 3565; AES-192 read only) for EnvelopedData, AES-GCM
 //! (RFC 5084) and ChaCha20-Poly1305 (RFC 8103) for AuthEnvelopedData, and for reading old
 //! mail only 3DES and RC2 (RFC 3370 5.1, 5.2).
 //!
@@ -11,7 +11,7 @@
 
 use aws_lc_rs::cipher::{
     DecryptionContext, EncryptionContext, StreamingDecryptingKey, StreamingEncryptingKey,
-    UnboundCipherKey, AES_128, AES_256,
+    UnboundCipherKey, AES_128, AES_192, AES_256,
 };
 use aws_lc_rs::iv::FixedLength;
 use const_oid::ObjectIdentifier;
@@ -36,6 +36,9 @@ pub const AEAD_TAG_LEN: usize = 16;
 pub enum ContentCipher {
     /// AES-128 in CBC mode with PKCS#7 padding (RFC 3565), EnvelopedData.
     Aes128Cbc,
+    /// AES-192 in CBC mode with PKCS#7 padding (RFC 3565), EnvelopedData: read, never
+    /// written (S/MIME 4.0 senders use AES-128 or AES-256, RFC 8551 2.7).
+    Aes192Cbc,
     /// AES-256 in CBC mode with PKCS#7 padding (RFC 3565), EnvelopedData.
     Aes256Cbc,
     /// AES-128-GCM (RFC 5084), AuthEnvelopedData.
@@ -60,6 +63,7 @@ impl ContentCipher {
     pub fn oid(&self) -> ObjectIdentifier {
         match self {
             ContentCipher::Aes128Cbc => oids::AES128_CBC,
+            ContentCipher::Aes192Cbc => oids::AES192_CBC,
             ContentCipher::Aes256Cbc => oids::AES256_CBC,
             ContentCipher::Aes128Gcm => oids::AES128_GCM,
             ContentCipher::Aes256Gcm => oids::AES256_GCM,
@@ -73,6 +77,7 @@ impl ContentCipher {
     pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
         [
             ContentCipher::Aes128Cbc,
+            ContentCipher::Aes192Cbc,
             ContentCipher::Aes256Cbc,
             ContentCipher::Aes128Gcm,
             ContentCipher::Aes256Gcm,
@@ -88,6 +93,7 @@ impl ContentCipher {
     pub fn name(&self) -> &'static str {
         match self {
             ContentCipher::Aes128Cbc => "AES-128-CBC",
+            ContentCipher::Aes192Cbc => "AES-192-CBC",
             ContentCipher::Aes256Cbc => "AES-256-CBC",
             ContentCipher::Aes128Gcm => "AES-128-GCM",
             ContentCipher::Aes256Gcm => "AES-256-GCM",
@@ -105,6 +111,7 @@ impl ContentCipher {
             ContentCipher::Aes256Cbc
             | ContentCipher::Aes256Gcm
             | ContentCipher::ChaCha20Poly1305 => 32,
+            ContentCipher::Aes192Cbc => 24,
             ContentCipher::DesEde3Cbc => super::legacy_cbc::DES_EDE3_KEY_LEN,
         }
     }
@@ -140,6 +147,7 @@ pub fn random_bytes(len: usize) -> Result<Zeroizing<Vec<u8>>> {
 fn aes_algorithm(key: &[u8]) -> Option<&'static aws_lc_rs::cipher::Algorithm> {
     match key.len() {
         16 => Some(&AES_128),
+        24 => Some(&AES_192),
         32 => Some(&AES_256),
         _ => None,
     }
@@ -209,6 +217,13 @@ impl ContentEncryptor {
                 return Err(Error::Refused {
                     what: format!("content encryption {}", cipher.name()),
                     reason: "legacy ciphers are only ever read, never written".into(),
+                })
+            }
+            ContentCipher::Aes192Cbc => {
+                return Err(Error::Refused {
+                    what: format!("content encryption {}", cipher.name()),
+                    reason: "AES-192 is only read; messages are written with AES-128 or AES-256"
+                        .into(),
                 })
             }
         };
@@ -307,7 +322,7 @@ impl ContentDecryptor {
     ) -> std::result::Result<Self, ContentDecryptionFailed> {
         let iv = &encryption.iv;
         let mode = match encryption.cipher {
-            ContentCipher::Aes128Cbc | ContentCipher::Aes256Cbc => {
+            ContentCipher::Aes128Cbc | ContentCipher::Aes192Cbc | ContentCipher::Aes256Cbc => {
                 if key.len() != encryption.cipher.key_len() {
                     return Err(ContentDecryptionFailed);
                 }
@@ -460,9 +475,56 @@ mod tests {
         }
     }
 
+    /// AES-192-CBC is read: what openssl writes with `-aes-192-cbc`, decrypted with its key.
     #[test]
-    fn legacy_ciphers_are_never_written() {
-        for cipher in [ContentCipher::DesEde3Cbc, ContentCipher::Rc2Cbc] {
+    fn aes192_cbc_decrypts_what_openssl_encrypts() {
+        let pki = crate::crypto::test_pki::Pki::new();
+        let key = [0x5au8; 24];
+        let iv = [0xa5u8; 16];
+        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        let plaintext: Vec<u8> = (0..100u8).collect();
+        pki.write("p", &plaintext);
+        pki.openssl(&[
+            "enc",
+            "-aes-192-cbc",
+            "-K",
+            &hex(&key),
+            "-iv",
+            &hex(&iv),
+            "-in",
+            "p",
+            "-out",
+            "c",
+        ]);
+        let ciphertext = pki.read("c");
+        let encryption = ContentEncryption {
+            cipher: ContentCipher::Aes192Cbc,
+            iv: iv.to_vec(),
+            tag_len: 0,
+            rc2_effective_bits: 0,
+        };
+        let mut out = Vec::new();
+        let mut dec = ContentDecryptor::new(&encryption, &key).unwrap();
+        for piece in ciphertext.chunks(7) {
+            dec.update(piece, &mut out).unwrap();
+        }
+        dec.finish(&mut out, &[], None).unwrap();
+        assert_eq!(out, plaintext);
+        let mut wrong = key;
+        wrong[0] ^= 1;
+        let mut dec = ContentDecryptor::new(&encryption, &wrong).unwrap();
+        let mut out = Vec::new();
+        dec.update(&ciphertext, &mut out).unwrap();
+        assert!(dec.finish(&mut out, &[], None).is_err() || out != plaintext);
+    }
+
+    #[test]
+    fn legacy_and_read_only_ciphers_are_never_written() {
+        for cipher in [
+            ContentCipher::DesEde3Cbc,
+            ContentCipher::Rc2Cbc,
+            ContentCipher::Aes192Cbc,
+        ] {
             let key = vec![1u8; cipher.key_len()];
             let err = ContentEncryptor::new(cipher, &key).err().unwrap();
             assert!(matches!(err, Error::Refused { .. }), "{err}");

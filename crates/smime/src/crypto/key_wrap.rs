@@ -1,6 +1,7 @@
 //! AES key wrap (RFC 3394) of a content-encryption key under a key-encryption key, as CMS
 //! uses it for key agreement and previously distributed keys (RFC 3565 2.3.2, RFC 5652
-//! 6.2.2 and 6.2.3).
+//! 6.2.2 and 6.2.3). AES-128 and AES-256 go through aws-lc-rs; AES-192, which it leaves
+//! out, is only ever unwrapped, through [`super::ffi::aes_key_wrap`].
 
 use aws_lc_rs::key_wrap::{AesBlockCipher, KeyEncryptionKey, KeyWrap, AES_128, AES_256};
 use const_oid::ObjectIdentifier;
@@ -21,6 +22,8 @@ pub const AES256_WRAP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840
 pub enum KeyWrapAlgorithm {
     /// id-aes128-wrap: a 128-bit key-encryption key.
     Aes128,
+    /// id-aes192-wrap: a 192-bit key-encryption key. Read, never written.
+    Aes192,
     /// id-aes256-wrap: a 256-bit key-encryption key.
     Aes256,
 }
@@ -40,6 +43,7 @@ impl KeyWrapAlgorithm {
     pub fn oid(&self) -> ObjectIdentifier {
         match self {
             KeyWrapAlgorithm::Aes128 => AES128_WRAP,
+            KeyWrapAlgorithm::Aes192 => AES192_WRAP,
             KeyWrapAlgorithm::Aes256 => AES256_WRAP,
         }
     }
@@ -48,6 +52,7 @@ impl KeyWrapAlgorithm {
     pub fn kek_len(&self) -> usize {
         match self {
             KeyWrapAlgorithm::Aes128 => 16,
+            KeyWrapAlgorithm::Aes192 => super::ffi::aes_key_wrap::KEY_LEN,
             KeyWrapAlgorithm::Aes256 => 32,
         }
     }
@@ -56,14 +61,17 @@ impl KeyWrapAlgorithm {
     pub fn name(&self) -> &'static str {
         match self {
             KeyWrapAlgorithm::Aes128 => "AES-128 key wrap",
+            KeyWrapAlgorithm::Aes192 => "AES-192 key wrap",
             KeyWrapAlgorithm::Aes256 => "AES-256 key wrap",
         }
     }
 
-    fn backend(&self) -> &'static AesBlockCipher {
+    /// The aws-lc-rs cipher; `None` for AES-192, which goes through `ffi`.
+    fn backend(&self) -> Option<&'static AesBlockCipher> {
         match self {
-            KeyWrapAlgorithm::Aes128 => &AES_128,
-            KeyWrapAlgorithm::Aes256 => &AES_256,
+            KeyWrapAlgorithm::Aes128 => Some(&AES_128),
+            KeyWrapAlgorithm::Aes192 => None,
+            KeyWrapAlgorithm::Aes256 => Some(&AES_256),
         }
     }
 
@@ -90,29 +98,32 @@ impl KeyWrapAlgorithm {
             }
         }
         Self::from_oid(&oid).ok_or_else(|| Error::UnsupportedAlgorithm {
-            oid: if oid == AES192_WRAP {
-                "id-aes192-wrap".into()
-            } else {
-                oid.to_string()
-            },
+            oid: oid.to_string(),
             context,
         })
     }
 
-    /// The algorithm for an object identifier (AES-192 key wrap is not offered by the
-    /// backend).
+    /// The algorithm for an object identifier.
     pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
         match *oid {
             AES128_WRAP => Some(KeyWrapAlgorithm::Aes128),
+            AES192_WRAP => Some(KeyWrapAlgorithm::Aes192),
             AES256_WRAP => Some(KeyWrapAlgorithm::Aes256),
             _ => None,
         }
     }
 
-    /// Wrap `key` (a multiple of 8 bytes, at least 16) under `kek`.
+    /// Wrap `key` (a multiple of 8 bytes, at least 16) under `kek`. AES-192 is refused:
+    /// it is only read.
     pub fn wrap(&self, kek: &[u8], key: &[u8]) -> Result<Vec<u8>> {
+        let Some(backend) = self.backend() else {
+            return Err(Error::Refused {
+                what: self.name().into(),
+                reason: "AES-192 key wrap is only read, never written".into(),
+            });
+        };
         let fail = |_| Error::Unexpected(format!("{} of the content key failed", self.name()));
-        let kek = KeyEncryptionKey::new(self.backend(), kek).map_err(fail)?;
+        let kek = KeyEncryptionKey::new(backend, kek).map_err(fail)?;
         let mut out = vec![0u8; key.len() + 8];
         let n = kek.wrap(key, &mut out).map_err(fail)?.len();
         out.truncate(n);
@@ -125,7 +136,10 @@ impl KeyWrapAlgorithm {
         if kek.len() != self.kek_len() || wrapped.len() < 24 || !wrapped.len().is_multiple_of(8) {
             return None;
         }
-        let kek = KeyEncryptionKey::new(self.backend(), kek).ok()?;
+        let Some(backend) = self.backend() else {
+            return super::ffi::aes_key_wrap::unwrap_aes192(kek, wrapped);
+        };
+        let kek = KeyEncryptionKey::new(backend, kek).ok()?;
         let mut out = Zeroizing::new(vec![0u8; wrapped.len()]);
         let n = kek.unwrap(wrapped, &mut out).ok()?.len();
         out.truncate(n);
@@ -137,12 +151,7 @@ impl KeyWrapAlgorithm {
 mod tests {
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::crypto::test_pki::unhex as hex;
 
     /// RFC 3394 4.1 and 4.6: 128-bit key data under 128- and 256-bit KEKs.
     #[test]
@@ -164,6 +173,28 @@ mod tests {
         assert_eq!(
             wrapped,
             hex("28C9F404C4B810F4CBCCB35CFB87F8263F5786E2D80ED326CBC7F0E71A99F43BFB988B9B7A02DD21")
+        );
+    }
+
+    /// id-aes192-wrap is read (through `ffi`, RFC 3394 4.2's vector) but never written.
+    #[test]
+    fn aes192_wrap_is_read_but_never_written() {
+        let alg = KeyWrapAlgorithm::from_oid(&AES192_WRAP).unwrap();
+        assert_eq!(alg, KeyWrapAlgorithm::Aes192);
+        assert_eq!(alg.kek_len(), 24);
+        let kek = hex("000102030405060708090A0B0C0D0E0F1011121314151617");
+        let wrapped = hex("96778B25AE6CA435F92B5B97C050AED2468AB8A17AD84E5D");
+        assert_eq!(
+            &*alg.unwrap(&kek, &wrapped).unwrap(),
+            &hex("00112233445566778899AABBCCDDEEFF")[..]
+        );
+        assert!(matches!(
+            alg.wrap(&kek, &[0u8; 16]),
+            Err(Error::Refused { .. })
+        ));
+        assert_eq!(
+            KeyWrapAlgorithm::for_content_key(24),
+            KeyWrapAlgorithm::Aes256
         );
     }
 

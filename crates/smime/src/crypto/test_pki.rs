@@ -22,6 +22,15 @@ pub(crate) const LEAF_EXTENSIONS: &str = "basicConstraints=CA:FALSE\n\
      extendedKeyUsage=emailProtection\n\
      subjectKeyIdentifier=hash\n";
 
+/// Bytes from hex text (whitespace ignored), for known-answer tests.
+pub(crate) fn unhex(s: &str) -> Vec<u8> {
+    let s: String = s.split_whitespace().collect();
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
 /// A scratch directory for one test's keys and certificates.
 pub(crate) struct Pki {
     dir: TempDir,

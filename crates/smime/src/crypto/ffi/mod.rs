@@ -15,6 +15,7 @@
 //!   [`crate::CryptoPolicy::legacy_allowed`].
 
 pub(super) mod aes_gcm;
+pub(crate) mod aes_key_wrap;
 mod cipher_ctx;
 pub(crate) mod rsa;
 
