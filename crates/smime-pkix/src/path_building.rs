@@ -22,7 +22,7 @@ use crate::certificate::{
 };
 use crate::names::NormalizedName;
 use crate::options::ValidationOptions;
-use crate::path_validation::{validate_path, RevocationContext};
+use crate::path_validation::{validate_path, PathOutputs, RevocationContext};
 use crate::validate::{Failure, RevocationCheck, Rule, ValidationReport};
 use crate::CryptoPolicy;
 
@@ -89,7 +89,7 @@ struct Search<'a> {
     signatures: HashMap<(usize, usize), Result<bool, String>>,
     signature_checks: usize,
     best: Option<(Usefulness, usize, Failure, Vec<usize>)>,
-    valid: Option<(Vec<usize>, Vec<String>)>,
+    valid: Option<(Vec<usize>, PathOutputs)>,
     aborted: bool,
 }
 
@@ -244,8 +244,8 @@ impl<'a> Search<'a> {
             if is_anchor {
                 let certs = self.path_certificates(path);
                 match validate_path(&certs, self.options, self.revocation.as_ref()) {
-                    Ok(warnings) => {
-                        self.valid = Some((path.clone(), warnings));
+                    Ok(outputs) => {
+                        self.valid = Some((path.clone(), outputs));
                         return true;
                     }
                     Err(failure) => self.record(Usefulness::CompletePath, failure, path),
@@ -280,6 +280,7 @@ pub(crate) fn build_and_validate(
             path: vec![leaf.clone()],
             failure: None,
             warnings: Vec::new(),
+            valid_policies: None,
             signature_checks: 0,
         };
     }
@@ -322,11 +323,12 @@ pub(crate) fn build_and_validate(
     let mut path = vec![0];
     search.extend(&mut path);
     let signature_checks = search.signature_checks;
-    if let Some((path, warnings)) = search.valid.take() {
+    if let Some((path, outputs)) = search.valid.take() {
         return ValidationReport {
             path: search.path_certificates(&path),
             failure: None,
-            warnings,
+            warnings: outputs.warnings,
+            valid_policies: outputs.valid_policies,
             signature_checks,
         };
     }
@@ -341,6 +343,7 @@ pub(crate) fn build_and_validate(
         path,
         failure: Some(failure),
         warnings: Vec::new(),
+        valid_policies: None,
         signature_checks,
     }
 }

@@ -13,6 +13,7 @@ use x509_cert::Certificate;
 
 use crate::names::{constrained_names, NameConstraintsState, NormalizedName};
 use crate::options::{RevocationMode, ValidationOptions};
+use crate::policy_tree::{PolicyProcessor, ValidPolicies};
 use crate::validate::{Failure, RevocationCheck, RevocationRequest, RevocationStatus, Rule};
 
 const BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");
@@ -98,16 +99,28 @@ pub(crate) struct RevocationContext<'a> {
     pub(crate) nesting: usize,
 }
 
+/// What a valid path yields besides its certificates.
+pub(crate) struct PathOutputs {
+    /// Notes that did not fail the path (revocation unknown under soft-fail).
+    pub(crate) warnings: Vec<String>,
+    /// The policies the path is valid for (RFC 5280 6.1.6); `None` for a leaf that is
+    /// itself a trust anchor.
+    pub(crate) valid_policies: Option<ValidPolicies>,
+}
+
 /// RFC 5280 6.1.2-6.1.5 over `path` (leaf first, trust anchor last, at least the anchor).
-/// `Ok` holds warnings (revocation unknown under soft-fail); `Err` the first failure.
+/// `Err` holds the first failure.
 pub(crate) fn validate_path(
     path: &[Certificate],
     options: &ValidationOptions,
     revocation: Option<&RevocationContext<'_>>,
-) -> Result<Vec<String>, Failure> {
+) -> Result<PathOutputs, Failure> {
     let mut warnings = Vec::new();
-    let Some((anchor, _)) = path.split_last() else {
-        return Ok(warnings);
+    let (Some((anchor, _)), Some(leaf)) = (path.split_last(), path.first()) else {
+        return Ok(PathOutputs {
+            warnings,
+            valid_policies: None,
+        });
     };
     let n = path.len() - 1;
     // 6.1.2: the state variables. The trust anchor's subject and key are the working
@@ -115,8 +128,8 @@ pub(crate) fn validate_path(
     let mut working_issuer_name = NormalizedName::new(&anchor.tbs_certificate.subject);
     let mut name_constraints = NameConstraintsState::default();
     let mut max_path_length = n;
-    // POLICY (pkix-policy): `let mut policy = PolicyProcessor::new(&options.policy, n);`
-    // 6.1.2 (a), (d), (e), (f) are initialised there.
+    // 6.1.2 (a), (d), (e), (f): the valid_policy_tree and its counters.
+    let mut policy = PolicyProcessor::new(&options.policy, n);
 
     for i in 1..=n {
         let index = n - i;
@@ -197,8 +210,10 @@ pub(crate) fn validate_path(
                 .map_err(|e| fail(Rule::NameConstraints, e))?;
         }
 
-        // POLICY (pkix-policy): 6.1.3 (d)-(f) and, for i < n, 6.1.4 (a), (b), (g)-(j):
-        // `policy.process_certificate(cert, i).map_err(|e| fail(Rule::Policy, e.to_string()))?;`
+        // 6.1.3 (d)-(f) and, for i < n, 6.1.4 (a), (b), (h)-(j).
+        policy
+            .process_certificate(cert, i)
+            .map_err(|e| fail(Rule::Policy, e.to_string()))?;
 
         if i < n {
             // 6.1.4 (c)-(f): the next working issuer name and key (the key is the one the
@@ -256,7 +271,12 @@ pub(crate) fn validate_path(
             ));
         }
     }
-    // POLICY (pkix-policy): 6.1.5 (a), (b), (g):
-    // `let valid_policies = policy.finish().map_err(|e| Failure::new(Rule::Policy, 0, leaf, e.to_string()))?;`
-    Ok(warnings)
+    // 6.1.5 (a), (b), (g).
+    let valid_policies = policy
+        .finish()
+        .map_err(|e| Failure::new(Rule::Policy, 0, leaf, e.to_string()))?;
+    Ok(PathOutputs {
+        warnings,
+        valid_policies: Some(valid_policies),
+    })
 }

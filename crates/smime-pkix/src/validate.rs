@@ -7,6 +7,7 @@ use x509_cert::Certificate;
 
 use crate::certificate::describe_name;
 use crate::options::ValidationOptions;
+use crate::policy_tree::ValidPolicies;
 
 /// The rule of RFC 5280 that a path broke. Each names its section ([`Rule::section`]).
 #[non_exhaustive]
@@ -167,6 +168,7 @@ impl RevocationRequest<'_> {
                     format!("revocation issuer paths nested deeper than {MAX_REVOCATION_NESTING}"),
                 )),
                 warnings: Vec::new(),
+                valid_policies: None,
                 signature_checks: 0,
             };
         }
@@ -202,6 +204,9 @@ pub struct ValidationReport {
     pub failure: Option<Failure>,
     /// Notes that did not fail the path (revocation unknown under soft-fail).
     pub warnings: Vec<String>,
+    /// The policies a valid path is valid for (RFC 5280 6.1.6); `None` when the path is
+    /// not valid or the leaf is itself a trust anchor.
+    pub valid_policies: Option<ValidPolicies>,
     /// Signature verifications made (bounded by [`crate::options::Limits`]).
     pub signature_checks: usize,
 }
