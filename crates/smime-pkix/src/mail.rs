@@ -56,8 +56,8 @@ impl Purpose {
 /// The first mail rule a certificate does not meet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailRuleFailure {
-    /// A stable identifier: `mail.extended-key-usage`, `mail.key-usage`, `mail.key-type`,
-    /// `mail.malformed-extension` or `mail.address-binding`.
+    /// A stable identifier: `mail_extended_key_usage`, `mail_key_usage`, `mail_key_type`,
+    /// `mail_malformed_extension` or `mail_address_binding`.
     pub id: &'static str,
     /// The section that states the rule (`RFC 8550 4.4.4`).
     pub rfc_section: &'static str,
@@ -94,7 +94,7 @@ fn extension(cert: &Certificate, oid: ObjectIdentifier) -> Option<&[u8]> {
 
 fn malformed(cert: &Certificate, what: &str, e: der::Error) -> MailRuleFailure {
     failure(
-        "mail.malformed-extension",
+        "mail_malformed_extension",
         "RFC 5280 4.2",
         format!("certificate {} has a malformed {what}: {e}", subject(cert)),
     )
@@ -148,7 +148,7 @@ pub fn check_extended_key_usage(cert: &Certificate) -> Result<(), MailRuleFailur
         return Ok(());
     }
     Err(failure(
-        "mail.extended-key-usage",
+        "mail_extended_key_usage",
         "RFC 8550 4.4.4",
         format!(
             "certificate {} is not for email (extendedKeyUsage lacks emailProtection and anyExtendedKeyUsage)",
@@ -160,13 +160,14 @@ pub fn check_extended_key_usage(cert: &Certificate) -> Result<(), MailRuleFailur
 /// RFC 8550 4.4.2 with RFC 8551 2.2/2.3: the key type must be able to serve the purpose,
 /// and a keyUsage extension, when present, must allow it: signing needs digitalSignature
 /// or nonRepudiation; encryption needs keyEncipherment for RSA key transport and
-/// keyAgreement for ECDH/X25519; [`Purpose::Any`] needs one of those.
+/// keyAgreement without encipherOnly (RFC 5280 4.2.1.3) for ECDH/X25519; [`Purpose::Any`]
+/// needs one of those.
 pub fn check_key_usage(cert: &Certificate, purpose: Purpose) -> Result<(), MailRuleFailure> {
     let kind = key_kind(cert);
     let name = subject(cert);
     let key_type_failure = |what: &str| {
         Err(failure(
-            "mail.key-type",
+            "mail_key_type",
             "RFC 8551 2.2, 2.3",
             format!("certificate {name} has {what}"),
         ))
@@ -208,6 +209,20 @@ pub fn check_key_usage(cert: &Certificate, purpose: Purpose) -> Result<(), MailR
             "digitalSignature, nonRepudiation and an encryption usage",
         ),
     };
+    let key_agreement = matches!(kind, KeyKind::Ec | KeyKind::KeyAgreementOnly);
+    if ok && purpose == Purpose::Encrypt && key_agreement && ku.0.contains(KeyUsages::EncipherOnly)
+    {
+        // The recipient's static key would be used to decipher (derive the key-encryption
+        // key of a received message), which encipherOnly forbids.
+        return Err(failure(
+            "mail_key_usage",
+            "RFC 5280 4.2.1.3",
+            format!(
+                "certificate {name} has keyUsage encipherOnly: its key may not be used to \
+                 decipher, so the recipient could not read the message"
+            ),
+        ));
+    }
     if ok {
         return Ok(());
     }
@@ -217,7 +232,7 @@ pub fn check_key_usage(cert: &Certificate, purpose: Purpose) -> Result<(), MailR
         Purpose::Any => "be used for S/MIME",
     };
     Err(failure(
-        "mail.key-usage",
+        "mail_key_usage",
         "RFC 8550 4.4.2",
         format!("certificate {name} may not {verb} (keyUsage lacks {lacks})"),
     ))
@@ -306,7 +321,7 @@ pub fn check_address(cert: &Certificate, address: &str) -> Result<(), MailRuleFa
         format!("is for {}", addresses.join(", "))
     };
     Err(failure(
-        "mail.address-binding",
+        "mail_address_binding",
         "RFC 8550 3",
         format!(
             "certificate {} is not bound to {address}: it {has}",

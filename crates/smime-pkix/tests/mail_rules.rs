@@ -35,7 +35,7 @@ fn mail_rules_extended_key_usage_per_rfc8550_4_4_4() {
         (
             "eku-client",
             "extendedKeyUsage=clientAuth,codeSigning\n",
-            "mail.extended-key-usage",
+            "mail_extended_key_usage",
         ),
     ];
     for (name, eku, expected) in cases {
@@ -67,39 +67,39 @@ fn mail_rules_key_usage_per_purpose_and_key_type() {
             "rsa-sign",
             "rsa2048",
             "digitalSignature",
-            ["none", "mail.key-usage", "none"],
+            ["none", "mail_key_usage", "none"],
         ),
         (
             "rsa-nr",
             "rsa2048",
             "nonRepudiation",
-            ["none", "mail.key-usage", "none"],
+            ["none", "mail_key_usage", "none"],
         ),
         (
             "rsa-kt",
             "rsa2048",
             "keyEncipherment",
-            ["mail.key-usage", "none", "none"],
+            ["mail_key_usage", "none", "none"],
         ),
         // An RSA key cannot do key agreement: keyAgreement does not make it a recipient.
         (
             "rsa-ka",
             "rsa2048",
             "keyAgreement",
-            ["mail.key-usage", "mail.key-usage", "mail.key-usage"],
+            ["mail_key_usage", "mail_key_usage", "mail_key_usage"],
         ),
         (
             "ec-ka",
             "p256",
             "keyAgreement",
-            ["mail.key-usage", "none", "none"],
+            ["mail_key_usage", "none", "none"],
         ),
         // An EC key encrypts by ECDH, so keyEncipherment is not enough.
         (
             "ec-kt",
             "p256",
             "keyEncipherment",
-            ["mail.key-usage", "mail.key-usage", "mail.key-usage"],
+            ["mail_key_usage", "mail_key_usage", "mail_key_usage"],
         ),
         (
             "ec-both",
@@ -111,25 +111,25 @@ fn mail_rules_key_usage_per_purpose_and_key_type() {
             "ec-crl",
             "p256",
             "cRLSign",
-            ["mail.key-usage", "mail.key-usage", "mail.key-usage"],
+            ["mail_key_usage", "mail_key_usage", "mail_key_usage"],
         ),
         (
             "x25519",
             "x25519",
             "keyAgreement",
-            ["mail.key-type", "none", "none"],
+            ["mail_key_type", "none", "none"],
         ),
         (
             "ed25519",
             "ed25519",
             "digitalSignature",
-            ["none", "mail.key-type", "none"],
+            ["none", "mail_key_type", "none"],
         ),
         (
             "pss",
             "rsa-pss",
             "digitalSignature,keyEncipherment",
-            ["none", "mail.key-type", "none"],
+            ["none", "mail_key_type", "none"],
         ),
     ];
     for (name, kind, usage, expected) in cases {
@@ -170,7 +170,7 @@ fn mail_rules_address_in_subject_only_is_bound() {
     );
     assert_eq!(
         failed_rule(check_address(&cert, "ALICE@example.org")),
-        "mail.address-binding"
+        "mail_address_binding"
     );
 }
 
@@ -189,7 +189,7 @@ fn mail_rules_subject_address_ignored_when_san_has_one() {
         "none"
     );
     let failure = check_address(&cert, "old@example.org").unwrap_err();
-    assert_eq!(failure.id, "mail.address-binding");
+    assert_eq!(failure.id, "mail_address_binding");
     assert_eq!(failure.rfc_section, "RFC 8550 3");
     assert!(failure.message.contains("alice@example.com"), "{failure}");
     // No address at all.
@@ -242,7 +242,7 @@ fn mail_rules_smtp_utf8_mailbox_is_bound() {
     ] {
         assert_eq!(
             failed_rule(check_address(&cert, address)),
-            "mail.address-binding",
+            "mail_address_binding",
             "{address}"
         );
     }
@@ -271,7 +271,7 @@ fn mail_rules_idn_a_label_in_san_matches_u_label_address() {
     );
     assert_eq!(
         failed_rule(check_address(&cert, "info@munchen.example")),
-        "mail.address-binding"
+        "mail_address_binding"
     );
     assert_eq!(
         failed_rule(check_mail_rules(
@@ -295,7 +295,7 @@ fn mail_rules_first_failure_is_eku_then_key_usage_then_address() {
     let rule = |p, a| failed_rule(check_mail_rules(&cert, p, a));
     assert_eq!(
         rule(Purpose::Sign, Some("b@example.com")),
-        "mail.extended-key-usage"
+        "mail_extended_key_usage"
     );
     let cert = pki.leaf(
         "ku-wrong",
@@ -304,10 +304,10 @@ fn mail_rules_first_failure_is_eku_then_key_usage_then_address() {
         "keyUsage=critical,keyAgreement\nsubjectAltName=email:a@example.com\n",
     );
     let rule = |p, a| failed_rule(check_mail_rules(&cert, p, a));
-    assert_eq!(rule(Purpose::Sign, Some("b@example.com")), "mail.key-usage");
+    assert_eq!(rule(Purpose::Sign, Some("b@example.com")), "mail_key_usage");
     assert_eq!(
         rule(Purpose::Encrypt, Some("b@example.com")),
-        "mail.address-binding"
+        "mail_address_binding"
     );
     assert_eq!(rule(Purpose::Encrypt, Some("a@example.com")), "none");
 }

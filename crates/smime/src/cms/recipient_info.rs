@@ -7,8 +7,7 @@
 use std::time::SystemTime;
 
 use der::asn1::ObjectIdentifier;
-use der::Decode;
-use x509_cert::ext::pkix::{ExtendedKeyUsage, KeyUsage, KeyUsages};
+use smime_pkix::mail::{check_extended_key_usage, check_key_usage, Purpose};
 use x509_cert::Certificate;
 
 use super::identifier::CertificateIdentifier;
@@ -18,11 +17,6 @@ use crate::crypto::key_transport::{is_rsa_key, wrap_content_key, KeyTransport};
 use crate::crypto::key_wrap::KeyWrapAlgorithm;
 use crate::crypto::{describe_name, public_key_description, subject_key_identifier};
 use crate::{Error, Result};
-
-const KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
-const EXTENDED_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
-const EMAIL_PROTECTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.4");
-const ANY_EXTENDED_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37.0");
 
 /// How a KeyTransRecipientInfo names the recipient's certificate (RFC 5652 6.2.1, `rid`).
 pub type RecipientIdentifier = CertificateIdentifier;
@@ -469,8 +463,8 @@ pub fn recipient_key_kind(cert: &Certificate, what: &str) -> Result<RecipientKey
 /// validity period, a key we can encrypt to, a keyUsage (when present) that allows it
 /// (keyEncipherment for RSA key transport, keyAgreement and not encipherOnly for key
 /// agreement: RFC 8550 4.4.2, RFC 5480 3, RFC 8410 5), an extendedKeyUsage (when present)
-/// with emailProtection or anyExtendedKeyUsage (RFC 8550 4.4.4). `what` names the
-/// certificate in errors.
+/// with emailProtection or anyExtendedKeyUsage (RFC 8550 4.4.4); the usage rules are
+/// `smime_pkix::mail`'s. `what` names the certificate in errors.
 pub fn check_recipient_certificate(cert: &Certificate, at: SystemTime, what: &str) -> Result<()> {
     let tbs = &cert.tbs_certificate;
     let subject = describe_name(&tbs.subject);
@@ -490,53 +484,10 @@ pub fn check_recipient_certificate(cert: &Certificate, at: SystemTime, what: &st
             ),
         ));
     }
-    let kind = recipient_key_kind(cert, &what)?;
-    for ext in tbs.extensions.iter().flatten() {
-        if ext.extn_id == KEY_USAGE {
-            let ku = KeyUsage::from_der(ext.extn_value.as_bytes())
-                .map_err(|e| Error::key(&what, format!("malformed keyUsage: {e}")))?;
-            match kind {
-                RecipientKeyKind::Rsa if !ku.0.contains(KeyUsages::KeyEncipherment) => {
-                    return Err(Error::key(
-                        what,
-                        "the certificate may not be used for encryption: its keyUsage lacks \
-                         keyEncipherment, which RSA key transport needs (RFC 8550 4.4.2)",
-                    ));
-                }
-                RecipientKeyKind::Agreement(_) if !ku.0.contains(KeyUsages::KeyAgreement) => {
-                    return Err(Error::key(
-                        what,
-                        "the certificate may not be used for encryption: its keyUsage lacks \
-                         keyAgreement, which ECDH/X25519 key agreement needs (RFC 8550 4.4.2, \
-                         RFC 5480 3)",
-                    ));
-                }
-                RecipientKeyKind::Agreement(_) if ku.0.contains(KeyUsages::EncipherOnly) => {
-                    return Err(Error::key(
-                        what,
-                        "the certificate's keyUsage has encipherOnly: its key may not be used \
-                         to decipher, so the recipient could not read the message (RFC 5280 \
-                         4.2.1.3)",
-                    ));
-                }
-                _ => {}
-            }
-        } else if ext.extn_id == EXTENDED_KEY_USAGE {
-            let eku = ExtendedKeyUsage::from_der(ext.extn_value.as_bytes())
-                .map_err(|e| Error::key(&what, format!("malformed extendedKeyUsage: {e}")))?;
-            if !eku
-                .0
-                .iter()
-                .any(|o| *o == EMAIL_PROTECTION || *o == ANY_EXTENDED_KEY_USAGE)
-            {
-                return Err(Error::key(
-                    what,
-                    "the certificate is not for email: its extendedKeyUsage lacks emailProtection (RFC 8550 4.4.4)",
-                ));
-            }
-        }
-    }
-    Ok(())
+    recipient_key_kind(cert, &what)?;
+    check_extended_key_usage(cert)
+        .and_then(|()| check_key_usage(cert, Purpose::Encrypt))
+        .map_err(|failure| Error::key(what, failure.to_string()))
 }
 
 /// Check every recipient (see [`check_recipient_certificate`]) and that each can be named
