@@ -35,3 +35,6 @@ impl Fetcher for Offline {
         })
     }
 }
+
+#[cfg(feature = "http")]
+pub mod http;

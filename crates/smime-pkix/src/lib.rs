@@ -19,17 +19,20 @@
 
 pub mod anchors;
 pub mod certificate;
+pub mod crl;
 mod crypto_policy;
 pub mod digest;
 mod error;
 pub mod fetch;
 pub mod mail;
 pub mod names;
+pub mod ocsp;
 pub mod options;
 mod path_building;
 mod path_validation;
 pub mod pem;
 pub mod policy_tree;
+pub mod revocation;
 pub mod signature;
 pub mod validate;
 

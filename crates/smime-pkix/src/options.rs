@@ -5,6 +5,8 @@ use std::time::SystemTime;
 
 use const_oid::ObjectIdentifier;
 
+use crate::CryptoPolicy;
+
 /// The user-initial inputs of RFC 5280 6.1.1 (c), (e), (f), (g) and (h).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyInputs {
@@ -87,6 +89,16 @@ impl ValidationOptions {
             revocation: RevocationMode::HardFail,
             allow_legacy: false,
             limits: Limits::default(),
+        }
+    }
+
+    /// The signature algorithms these options accept: the S/MIME 4.0 defaults, or legacy
+    /// ones too with [`ValidationOptions::allow_legacy`].
+    pub fn crypto_policy(&self) -> CryptoPolicy {
+        if self.allow_legacy {
+            CryptoPolicy::strict().allow_legacy()
+        } else {
+            CryptoPolicy::strict()
         }
     }
 }

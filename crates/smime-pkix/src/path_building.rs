@@ -303,11 +303,7 @@ pub(crate) fn build_and_validate(
     let mut search = Search {
         nodes,
         options,
-        policy: if options.allow_legacy {
-            CryptoPolicy::strict().allow_legacy()
-        } else {
-            CryptoPolicy::strict()
-        },
+        policy: options.crypto_policy(),
         revocation: revocation.map(|checker| RevocationContext {
             checker,
             intermediates,
