@@ -4,7 +4,9 @@
 //! Each row is one test (or one run of a test with other inputs, `4.8.1.2` ...): the end
 //! entity, the certificates of its path other than the trust anchor (PKITS lists them per
 //! test; where a CA has a self-issued or CRL-signing sibling of the same name, both are
-//! given and path building must choose), the CRLs PKITS gives for the path, and for 4.8-4.12
+//! given and path building must choose; for indirect CRLs the CRL issuer's certificate too),
+//! the CRLs PKITS gives for the path (the only revocation source: a
+//! `revocation::RevocationChecker` with the `Offline` fetcher, hard-fail), and for 4.8-4.12
 //! the user-initial-policy-set / initial-explicit-policy / initial-policy-mapping-inhibit /
 //! initial-any-policy-inhibit inputs of the PKITS document. The expected result comes from
 //! the file name (`Valid*` accept, `Invalid*` reject), or from the PKITS document for the
@@ -21,7 +23,10 @@ use std::time::{Duration, SystemTime};
 
 use const_oid::ObjectIdentifier;
 use der::Decode;
+use smime_pkix::crl::Crl;
+use smime_pkix::fetch::Offline;
 use smime_pkix::options::{PolicyInputs, RevocationMode, ValidationOptions};
+use smime_pkix::revocation::RevocationChecker;
 use smime_pkix::x509_cert::Certificate;
 use smime_pkix::{validate, ValidationReport};
 
@@ -47,8 +52,7 @@ struct Case {
     valid: bool,
     leaf: &'static str,
     intermediates: &'static [&'static str],
-    /// Used once a revocation checker is wired in (pkix-revocation).
-    #[allow(dead_code)]
+    /// The CRLs given to the revocation checker (no other source: nothing is fetched).
     crls: &'static [&'static str],
     policy: Inputs,
 }
@@ -67,57 +71,7 @@ const KNOWN_FAILURES: &[(&str, &str)] = &[
         "4.2.3",
         "der 0.7 cannot decode a UTCTime before 1970 (notBefore 1950)",
     ),
-    ("4.4.1", REVOCATION),
-    ("4.4.2", REVOCATION),
-    ("4.4.3", REVOCATION),
-    ("4.4.4", REVOCATION),
-    ("4.4.5", REVOCATION),
-    ("4.4.6", REVOCATION),
-    ("4.4.8", REVOCATION),
-    ("4.4.9", REVOCATION),
-    ("4.4.10", REVOCATION),
-    ("4.4.11", REVOCATION),
-    ("4.4.12", REVOCATION),
-    ("4.4.15", REVOCATION),
-    ("4.4.18", REVOCATION),
-    ("4.4.20", REVOCATION),
-    ("4.4.21", REVOCATION),
-    ("4.5.2", REVOCATION),
-    ("4.5.5", REVOCATION),
-    ("4.5.7", REVOCATION),
-    ("4.7.4", REVOCATION),
-    ("4.7.5", REVOCATION),
-    ("4.14.2", REVOCATION),
-    ("4.14.3", REVOCATION),
-    ("4.14.6", REVOCATION),
-    ("4.14.8", REVOCATION),
-    ("4.14.9", REVOCATION),
-    ("4.14.11", REVOCATION),
-    ("4.14.12", REVOCATION),
-    ("4.14.14", REVOCATION),
-    ("4.14.15", REVOCATION),
-    ("4.14.16", REVOCATION),
-    ("4.14.17", REVOCATION),
-    ("4.14.20", REVOCATION),
-    ("4.14.21", REVOCATION),
-    ("4.14.23", REVOCATION),
-    ("4.14.26", REVOCATION),
-    ("4.14.27", REVOCATION),
-    ("4.14.31", REVOCATION),
-    ("4.14.32", REVOCATION),
-    ("4.14.34", REVOCATION),
-    ("4.14.35", REVOCATION),
-    ("4.15.1", REVOCATION),
-    ("4.15.3", REVOCATION),
-    ("4.15.4", REVOCATION),
-    ("4.15.6", REVOCATION),
-    ("4.15.9", REVOCATION),
-    ("4.15.10", REVOCATION),
 ];
-
-/// Invalid only by revocation (RFC 5280 6.3, and cRLSign in 4.7.4-5): accepted until a
-/// revocation checker (crl.rs) is passed to `validate`.
-const REVOCATION: &str = "no revocation checker yet";
 
 #[rustfmt::skip]
 const CASES: &[Case] = &[
@@ -345,16 +299,16 @@ const CASES: &[Case] = &[
     Case { id: "4.14.21", valid: false, leaf: "InvalidonlySomeReasonsTest21EE", intermediates: &["onlySomeReasonsCA4Cert"], crls: &["TrustAnchorRootCRL", "onlySomeReasonsCA4compromiseCRL", "onlySomeReasonsCA4otherreasonsCRL"], policy: DEFAULT },
     Case { id: "4.14.22", valid: true, leaf: "ValidIDPwithindirectCRLTest22EE", intermediates: &["indirectCRLCA1Cert"], crls: &["TrustAnchorRootCRL", "indirectCRLCA1CRL"], policy: DEFAULT },
     Case { id: "4.14.23", valid: false, leaf: "InvalidIDPwithindirectCRLTest23EE", intermediates: &["indirectCRLCA1Cert"], crls: &["TrustAnchorRootCRL", "indirectCRLCA1CRL"], policy: DEFAULT },
-    Case { id: "4.14.24", valid: true, leaf: "ValidIDPwithindirectCRLTest24EE", intermediates: &["indirectCRLCA2Cert"], crls: &["TrustAnchorRootCRL"], policy: DEFAULT },
-    Case { id: "4.14.25", valid: true, leaf: "ValidIDPwithindirectCRLTest25EE", intermediates: &["indirectCRLCA2Cert"], crls: &["TrustAnchorRootCRL"], policy: DEFAULT },
-    Case { id: "4.14.26", valid: false, leaf: "InvalidIDPwithindirectCRLTest26EE", intermediates: &["indirectCRLCA2Cert"], crls: &["TrustAnchorRootCRL"], policy: DEFAULT },
+    Case { id: "4.14.24", valid: true, leaf: "ValidIDPwithindirectCRLTest24EE", intermediates: &["indirectCRLCA2Cert", "indirectCRLCA1Cert"], crls: &["TrustAnchorRootCRL", "indirectCRLCA1CRL"], policy: DEFAULT },
+    Case { id: "4.14.25", valid: true, leaf: "ValidIDPwithindirectCRLTest25EE", intermediates: &["indirectCRLCA2Cert", "indirectCRLCA1Cert"], crls: &["TrustAnchorRootCRL", "indirectCRLCA1CRL"], policy: DEFAULT },
+    Case { id: "4.14.26", valid: false, leaf: "InvalidIDPwithindirectCRLTest26EE", intermediates: &["indirectCRLCA2Cert", "indirectCRLCA1Cert"], crls: &["TrustAnchorRootCRL", "indirectCRLCA1CRL"], policy: DEFAULT },
     Case { id: "4.14.27", valid: false, leaf: "InvalidcRLIssuerTest27EE", intermediates: &["indirectCRLCA2Cert"], crls: &["TrustAnchorRootCRL"], policy: DEFAULT },
     Case { id: "4.14.28", valid: true, leaf: "ValidcRLIssuerTest28EE", intermediates: &["indirectCRLCA3Cert", "indirectCRLCA3cRLIssuerCert"], crls: &["TrustAnchorRootCRL", "indirectCRLCA3CRL", "indirectCRLCA3cRLIssuerCRL"], policy: DEFAULT },
     Case { id: "4.14.29", valid: true, leaf: "ValidcRLIssuerTest29EE", intermediates: &["indirectCRLCA3Cert", "indirectCRLCA3cRLIssuerCert"], crls: &["TrustAnchorRootCRL", "indirectCRLCA3CRL", "indirectCRLCA3cRLIssuerCRL"], policy: DEFAULT },
     Case { id: "4.14.30", valid: true, leaf: "ValidcRLIssuerTest30EE", intermediates: &["indirectCRLCA4Cert", "indirectCRLCA4cRLIssuerCert"], crls: &["TrustAnchorRootCRL", "indirectCRLCA4cRLIssuerCRL"], policy: DEFAULT },
-    Case { id: "4.14.31", valid: false, leaf: "InvalidcRLIssuerTest31EE", intermediates: &["indirectCRLCA6Cert"], crls: &["TrustAnchorRootCRL"], policy: DEFAULT },
-    Case { id: "4.14.32", valid: false, leaf: "InvalidcRLIssuerTest32EE", intermediates: &["indirectCRLCA6Cert"], crls: &["TrustAnchorRootCRL"], policy: DEFAULT },
-    Case { id: "4.14.33", valid: true, leaf: "ValidcRLIssuerTest33EE", intermediates: &["indirectCRLCA6Cert"], crls: &["TrustAnchorRootCRL"], policy: DEFAULT },
+    Case { id: "4.14.31", valid: false, leaf: "InvalidcRLIssuerTest31EE", intermediates: &["indirectCRLCA6Cert", "indirectCRLCA5Cert"], crls: &["TrustAnchorRootCRL", "indirectCRLCA5CRL"], policy: DEFAULT },
+    Case { id: "4.14.32", valid: false, leaf: "InvalidcRLIssuerTest32EE", intermediates: &["indirectCRLCA6Cert", "indirectCRLCA5Cert"], crls: &["TrustAnchorRootCRL", "indirectCRLCA5CRL"], policy: DEFAULT },
+    Case { id: "4.14.33", valid: true, leaf: "ValidcRLIssuerTest33EE", intermediates: &["indirectCRLCA6Cert", "indirectCRLCA5Cert"], crls: &["TrustAnchorRootCRL", "indirectCRLCA5CRL"], policy: DEFAULT },
     Case { id: "4.14.34", valid: false, leaf: "InvalidcRLIssuerTest34EE", intermediates: &["indirectCRLCA5Cert"], crls: &["TrustAnchorRootCRL", "indirectCRLCA5CRL"], policy: DEFAULT },
     Case { id: "4.14.35", valid: false, leaf: "InvalidcRLIssuerTest35EE", intermediates: &["indirectCRLCA5Cert"], crls: &["TrustAnchorRootCRL", "indirectCRLCA5CRL"], policy: DEFAULT },
     Case { id: "4.15.1", valid: false, leaf: "InvaliddeltaCRLIndicatorNoBaseTest1EE", intermediates: &["deltaCRLIndicatorNoBaseCACert"], crls: &["TrustAnchorRootCRL", "deltaCRLIndicatorNoBaseCACRL"], policy: DEFAULT },
@@ -416,12 +370,18 @@ fn run(case: &Case, anchor: &Certificate) -> Result<ValidationReport, String> {
         .iter()
         .map(|n| read_cert(n))
         .collect::<Result<Vec<_>, _>>()?;
+    let crls = case
+        .crls
+        .iter()
+        .map(|n| Crl::from_der(&data("crls", n, "crl"), n).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let checker = RevocationChecker::new(Offline).with_crls(crls);
     Ok(validate(
         &leaf,
         &intermediates,
         std::slice::from_ref(anchor),
         &options(case.policy),
-        None,
+        Some(&checker),
     ))
 }
 
