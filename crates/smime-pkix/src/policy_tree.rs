@@ -795,6 +795,48 @@ fn intersect(
     Ok(tree.prune(n))
 }
 
+/// Entry point of the `pkix_policy` fuzz target and of its corpus replay: byte 0 holds the
+/// initial-explicit-policy, initial-policy-mapping-inhibit and initial-any-policy-inhibit
+/// flags (bits 0-2); byte 1 selects the user-initial-policy-set (bit k: PKITS's
+/// NIST-test-policy-(k+1), 2.16.840.1.101.3.2.1.48.(k+1); 0 is any-policy); the rest is up to 12 DER certificates, the trust anchor's subordinate
+/// first. Returns normally for any input: a failure is a result, a panic is a bug.
+pub fn fuzz_policy_processing(data: &[u8]) {
+    let [flags, selector, certificates @ ..] = data else {
+        return;
+    };
+    let initial_policy_set = (0..8u32)
+        .filter(|bit| selector & (1 << bit) != 0)
+        .filter_map(|bit| {
+            ObjectIdentifier::new(&format!("2.16.840.1.101.3.2.1.48.{}", bit + 1)).ok()
+        })
+        .collect();
+    let inputs = PolicyInputs {
+        initial_policy_set,
+        initial_explicit_policy: flags & 1 != 0,
+        initial_policy_mapping_inhibit: flags & 2 != 0,
+        initial_any_policy_inhibit: flags & 4 != 0,
+    };
+    let mut path = Vec::new();
+    if let Ok(mut reader) = der::SliceReader::new(certificates) {
+        while path.len() < 12 && !der::Reader::is_finished(&reader) {
+            match Certificate::decode(&mut reader) {
+                Ok(certificate) => path.push(certificate),
+                Err(_) => break,
+            }
+        }
+    }
+    let mut processor = PolicyProcessor::new(&inputs, path.len());
+    for (index, certificate) in path.iter().enumerate() {
+        if processor
+            .process_certificate(certificate, index + 1)
+            .is_err()
+        {
+            return;
+        }
+    }
+    let _ = processor.finish();
+}
+
 fn join(oids: &BTreeSet<ObjectIdentifier>) -> String {
     oids.iter()
         .map(ToString::to_string)

@@ -105,3 +105,11 @@ fn enveloped_with_bob(data: &[u8]) {
 fn cms_enveloped_corpus() {
     replay("cms_enveloped", enveloped_with_bob);
 }
+
+#[test]
+fn pkix_policy_corpus() {
+    replay(
+        "pkix_policy",
+        smime_pkix::policy_tree::fuzz_policy_processing,
+    );
+}
