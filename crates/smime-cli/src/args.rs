@@ -55,7 +55,8 @@ pub enum Command {
     #[command(
         after_help = "Reads AES-128/192/256-CBC, AES-GCM and ChaCha20-Poly1305 content; RSA key transport \
 (OAEP, PKCS#1 v1.5), ECDH/X25519 key agreement, AES key wrap (128/192/256). AES-192 is read, never \
-written. With --allow-legacy also 3DES and RC2 content and RSA keys of 1024-2047 bits.\n\n\
+written. With --allow-legacy also 3DES and RC2 content, RSA keys of 1024-2047 bits and X9.42 \
+Diffie-Hellman keys (ESDH, RFC 3370) with the 3DES key wrap.\n\n\
 Example:\n  smime decrypt --cert me.pem --key me.key --in encrypted.eml --out mail.eml"
     )]
     Decrypt(DecryptArgs),
@@ -350,8 +351,9 @@ pub struct DecryptArgs {
     #[arg(long, value_name = "CERT", requires = "key")]
     pub cert: Option<PathBuf>,
     /// The recipient's private key (PEM or DER): RSA (PKCS#8 or PKCS#1; 2048 bits or more,
-    /// 1024-2047 only with --allow-legacy), EC P-256/P-384 (PKCS#8 or SEC1) or X25519
-    /// (PKCS#8). Without --cert it is tried against every RecipientInfo of its kind.
+    /// 1024-2047 only with --allow-legacy), EC P-256/P-384 (PKCS#8 or SEC1), X25519
+    /// (PKCS#8) or X9.42 DH (PKCS#8, only with --allow-legacy). Without --cert it is tried
+    /// against every RecipientInfo of its kind.
     #[arg(long, value_name = "KEY", conflicts_with = "p12")]
     pub key: Option<PathBuf>,
     /// PKCS#12 file holding the recipient certificate and key.
@@ -373,7 +375,7 @@ pub struct DecryptArgs {
     #[arg(long, value_name = "HEX", requires = "kek_file")]
     pub kek_id: Option<String>,
     /// Accept legacy algorithms for reading old mail: 3DES and RC2 content, RSA keys of
-    /// 1024-2047 bits.
+    /// 1024-2047 bits, X9.42 Diffie-Hellman keys (ESDH) and the 3DES key wrap.
     #[arg(long)]
     pub allow_legacy: bool,
     /// Print the report as JSON on standard error.

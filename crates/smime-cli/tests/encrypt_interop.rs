@@ -537,33 +537,55 @@ fn decrypt_3des_is_refused_as_legacy() {
         "des.eml",
         "alice.pem",
     ]);
-    assert_decrypts_only_with_allow_legacy(&pki, "des.eml", "3DES");
+    assert_legacy_only(&pki, "alice", None, "des.eml", "3DES");
 }
 
-/// `file` (encrypted to alice with the legacy cipher `cipher`) is refused (exit code 2, no
-/// output, an error naming `cipher` and --allow-legacy) and decrypts with --allow-legacy.
-fn assert_decrypts_only_with_allow_legacy(pki: &Pki, file: &str, cipher: &str) {
-    let out = pki.smime_decrypt("alice", "alice", file);
-    assert_eq!(out.status.code(), Some(2));
+/// `file`, encrypted to `who`, is refused without --allow-legacy (exit code 2, no output,
+/// an error naming `refused_for` and the flag) and decrypts with it; with `wrong_key` in
+/// place of `who`'s key it fails with the one generic message (exit code 1). Returns the
+/// report of the successful decryption.
+fn assert_legacy_only(
+    pki: &Pki,
+    who: &str,
+    wrong_key: Option<&str>,
+    file: &str,
+    refused_for: &str,
+) -> String {
+    let out = pki.smime_decrypt(who, who, file);
+    assert_eq!(out.status.code(), Some(2), "{file}");
     assert!(out.stdout.is_empty());
     let message = String::from_utf8_lossy(&out.stderr);
     assert!(
-        message.contains(cipher) && message.contains("--allow-legacy"),
-        "{message}"
+        message.contains(refused_for) && message.contains("--allow-legacy"),
+        "{file}: {message}"
     );
-    let out = pki.smime(&[
-        "decrypt",
-        "--allow-legacy",
-        "--cert",
-        "alice.pem",
-        "--key",
-        "alice.key",
-        "--in",
-        file,
-    ]);
-    let label = format!("{cipher} with --allow-legacy");
+    let cert = format!("{who}.pem");
+    let legacy_decrypt = |key: &str| {
+        pki.smime(&[
+            "decrypt",
+            "--allow-legacy",
+            "--cert",
+            &cert,
+            "--key",
+            key,
+            "--in",
+            file,
+        ])
+    };
+    let out = legacy_decrypt(&format!("{who}.key"));
+    let label = format!("{file} ({refused_for}) with --allow-legacy");
     assert_success(&out, &label);
     assert_decrypted_message(&out.stdout, &label);
+    if let Some(wrong) = wrong_key {
+        let failed = legacy_decrypt(wrong);
+        assert_eq!(failed.status.code(), Some(1), "{label}, {wrong}");
+        assert!(
+            String::from_utf8_lossy(&failed.stderr)
+                .contains("decryption failed: wrong key or corrupted message"),
+            "{label}, {wrong}"
+        );
+    }
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[test]
@@ -597,7 +619,7 @@ fn decrypt_rc2_only_with_allow_legacy() {
         eprintln!("skipped: openssl cannot encrypt with RC2 here: {why}");
         return;
     }
-    assert_decrypts_only_with_allow_legacy(&pki, "rc2.eml", "RC2");
+    assert_legacy_only(&pki, "alice", None, "rc2.eml", "RC2");
 }
 
 /// A recipient with an RSA-1024 key (openssl still encrypts to it): its key is legacy, so
@@ -638,9 +660,9 @@ fn decrypt_rsa_1024_recipient_only_with_allow_legacy() {
         "-extensions",
         "enc",
     ]);
-    for (what, extra) in [
-        ("pkcs1", &[][..]),
-        ("oaep", &["-keyopt", "rsa_padding_mode:oaep"][..]),
+    for (transport, extra) in [
+        ("RSAES-PKCS1-v1_5", &[][..]),
+        ("RSAES-OAEP", &["-keyopt", "rsa_padding_mode:oaep"][..]),
     ] {
         let mut args = vec![
             "cms", "-encrypt", "-aes256", "-in", "msg.eml", "-out", "dave.eml", "-recip",
@@ -648,36 +670,73 @@ fn decrypt_rsa_1024_recipient_only_with_allow_legacy() {
         ];
         args.extend_from_slice(extra);
         pki.openssl(&args);
-        let out = pki.smime_decrypt("dave", "dave", "dave.eml");
-        assert_eq!(out.status.code(), Some(2), "{what}");
-        assert!(out.stdout.is_empty(), "{what}");
-        let message = String::from_utf8_lossy(&out.stderr);
+        let report = assert_legacy_only(&pki, "dave", Some("alice.key"), "dave.eml", "1024 bits");
+        assert!(report.contains(transport), "{report}");
+    }
+}
+
+/// An X9.42 Diffie-Hellman recipient (RFC 5114's 2048-bit group; the certificate carries
+/// the DH key, signed by the CA with `-force_pubkey`): openssl encrypts with ESDH (RFC 3370
+/// 4.1.1: X9.42 KDF with SHA-1; CMS3DESwrap for 3DES content, AES key wrap for AES
+/// content). `smime decrypt` refuses it without --allow-legacy (exit 2, naming
+/// Diffie-Hellman, or 3DES first for 3DES content) and decrypts it with the flag; another
+/// DH key of the same group with the certificate fails with the one generic message.
+#[test]
+fn decrypt_x942_dh_recipient_only_with_allow_legacy() {
+    let Some(pki) = Pki::new() else { return };
+    pki.openssl(&[
+        "genpkey",
+        "-genparam",
+        "-algorithm",
+        "DHX",
+        "-pkeyopt",
+        "dh_rfc5114:2",
+        "-out",
+        "dh.params",
+    ]);
+    for name in ["erin", "other"] {
+        pki.openssl(&[
+            "genpkey",
+            "-paramfile",
+            "dh.params",
+            "-out",
+            &format!("{name}.key"),
+        ]);
+    }
+    pki.openssl(&["pkey", "-in", "erin.key", "-pubout", "-out", "erin.pub"]);
+    pki.openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "alice.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-force_pubkey",
+        "erin.pub",
+        "-set_serial",
+        "1011",
+        "-days",
+        "30",
+        "-out",
+        "erin.pem",
+        "-extfile",
+        "ext.cnf",
+        "-extensions",
+        "enc",
+    ]);
+    for (cipher, refused_for, wrap) in [
+        ("-des3", "3DES", "3DES key wrap (CMS3DESwrap)"),
+        ("-aes256", "Diffie-Hellman", "AES-256 key wrap"),
+    ] {
+        pki.openssl(&[
+            "cms", "-encrypt", cipher, "-in", "msg.eml", "-out", "dh.eml", "erin.pem",
+        ]);
+        let report = assert_legacy_only(&pki, "erin", Some("other.key"), "dh.eml", refused_for);
         assert!(
-            message.contains("1024 bits") && message.contains("--allow-legacy"),
-            "{what}: {message}"
-        );
-        let legacy_decrypt = |key: &str| {
-            pki.smime(&[
-                "decrypt",
-                "--allow-legacy",
-                "--cert",
-                "dave.pem",
-                "--key",
-                key,
-                "--in",
-                "dave.eml",
-            ])
-        };
-        let out = legacy_decrypt("dave.key");
-        assert_success(&out, what);
-        assert_decrypted_message(&out.stdout, what);
-        // Alice's key with dave's certificate: the one generic failure.
-        let out = legacy_decrypt("alice.key");
-        assert_eq!(out.status.code(), Some(1), "{what}");
-        assert!(
-            String::from_utf8_lossy(&out.stderr)
-                .contains("decryption failed: wrong key or corrupted message"),
-            "{what}"
+            report.contains("ESDH (X9.42 DH), X9.42 KDF SHA-1") && report.contains(wrap),
+            "{cipher}: {report}"
         );
     }
 }

@@ -146,15 +146,13 @@ pub fn content_key_candidates(
         if !policy.legacy_allowed() {
             return Err(Error::Refused {
                 what: format!("the decryption key ({why})"),
-                reason: "it is legacy; to read old mail, allow it with --allow-legacy \
-                         (CryptoPolicy::allow_legacy)"
-                    .into(),
+                reason: LEGACY_HINT.into(),
             });
         }
     }
     let mut candidates = Vec::new();
     for (index, ri) in recipient_infos.iter().enumerate() {
-        if let Some(key) = unwrap_named(ri, identity, key_len)? {
+        if let Some(key) = unwrap_named(ri, identity, key_len, policy)? {
             candidates.push(ContentKeyCandidate {
                 index,
                 algorithm: key.0,
@@ -166,7 +164,7 @@ pub fn content_key_candidates(
     if candidates.is_empty() && try_all {
         if let Some(key) = &identity.key {
             for (index, ri) in recipient_infos.iter().enumerate() {
-                for (algorithm, content_key) in unwrap_any(ri, key, key_len)? {
+                for (algorithm, content_key) in unwrap_any(ri, key, key_len, policy)? {
                     candidates.push(ContentKeyCandidate {
                         index,
                         algorithm: format!("{algorithm}, tried without a matching certificate"),
@@ -191,12 +189,28 @@ pub fn content_key_candidates(
     )))
 }
 
+/// Why a legacy algorithm is refused, and how to allow it.
+const LEGACY_HINT: &str =
+    "it is legacy; to read old mail, allow it with --allow-legacy (CryptoPolicy::allow_legacy)";
+
+/// A legacy key wrap (3DES, RFC 3217) is used only when the policy allows legacy algorithms.
+fn check_wrap_policy(wrap: KeyWrapAlgorithm, policy: &CryptoPolicy) -> Result<()> {
+    if wrap.is_legacy() && !policy.legacy_allowed() {
+        return Err(Error::Refused {
+            what: wrap.name().into(),
+            reason: LEGACY_HINT.into(),
+        });
+    }
+    Ok(())
+}
+
 /// The content key from `ri` if it names the identity: its certificate (ktri, kari) or its
 /// key-encryption key identifier (kekri).
 fn unwrap_named(
     ri: &RecipientInfo,
     identity: &RecipientIdentity,
     key_len: usize,
+    policy: &CryptoPolicy,
 ) -> Result<Option<(String, Zeroizing<Vec<u8>>)>> {
     match ri {
         RecipientInfo::KeyTransport(ktri) => {
@@ -230,7 +244,7 @@ fn unwrap_named(
             else {
                 return Ok(None);
             };
-            unwrap_agreed(kari, key, &rek.encrypted_key, key_len, true)
+            unwrap_agreed(kari, key, &rek.encrypted_key, key_len, true, policy)
         }
         RecipientInfo::Kek(kekri) => {
             let Some(kek) = &identity.kek else {
@@ -240,6 +254,7 @@ fn unwrap_named(
                 return Ok(None);
             }
             let wrap = kekri.key_wrap.clone().map_err(Error::Unexpected)?;
+            check_wrap_policy(wrap, policy)?;
             if kek.key.len() != wrap.kek_len() {
                 return Err(Error::key(
                     "key-encryption key",
@@ -266,6 +281,7 @@ fn unwrap_any(
     ri: &RecipientInfo,
     key: &DecryptingKey,
     key_len: usize,
+    policy: &CryptoPolicy,
 ) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>> {
     match (ri, key.kind()) {
         (RecipientInfo::KeyTransport(ktri), DecryptingKeyKind::Rsa) => {
@@ -275,12 +291,14 @@ fn unwrap_any(
             let content_key = key.unwrap_content_key(transport, &ktri.encrypted_key, key_len)?;
             Ok(vec![(transport.name(), content_key)])
         }
-        (RecipientInfo::KeyAgreement(kari), DecryptingKeyKind::Agreement(curve))
-            if kari.originator.fits(curve) && kari.key_agreement.is_ok() =>
+        (RecipientInfo::KeyAgreement(kari), kind)
+            if kari.originator.fits_key(kind) && kari.key_agreement.is_ok() =>
         {
             let mut out = Vec::new();
             for rek in &kari.recipient_encrypted_keys {
-                if let Some(found) = unwrap_agreed(kari, key, &rek.encrypted_key, key_len, false)? {
+                if let Some(found) =
+                    unwrap_agreed(kari, key, &rek.encrypted_key, key_len, false, policy)?
+                {
                     out.push(found);
                 }
             }
@@ -299,8 +317,15 @@ fn unwrap_agreed(
     encrypted_key: &[u8],
     key_len: usize,
     named: bool,
+    policy: &CryptoPolicy,
 ) -> Result<Option<(String, Zeroizing<Vec<u8>>)>> {
-    let DecryptingKeyKind::Agreement(curve) = key.kind() else {
+    let kind = key.kind();
+    let group = match kind {
+        DecryptingKeyKind::Agreement(curve) => Some(curve.name().to_string()),
+        DecryptingKeyKind::Dh => Some(key.description()),
+        DecryptingKeyKind::Rsa => None,
+    };
+    let Some(group) = group else {
         return if named {
             Err(Error::key(
                 "decryption key",
@@ -329,16 +354,19 @@ fn unwrap_agreed(
             Ok(None)
         };
     };
-    if !kari.originator.fits(curve) {
+    // ESDH goes with a DH key, ECDH and X25519 with EC and X25519 keys.
+    let same_kind = agreement.is_finite_field() == (kind == DecryptingKeyKind::Dh);
+    if !kari.originator.fits_key(kind) || !same_kind {
         return if named {
             Err(Error::Unexpected(format!(
-                "the originator key of the KeyAgreeRecipientInfo is not a {} key like the recipient's",
-                curve.name()
+                "the KeyAgreeRecipientInfo ({}) does not fit the recipient's {group} key",
+                agreement.name()
             )))
         } else {
             Ok(None)
         };
     }
+    check_wrap_policy(agreement.wrap, policy)?;
     let content_key = key.unwrap_agreed_key(
         &agreement,
         public_key,
@@ -346,7 +374,7 @@ fn unwrap_agreed(
         encrypted_key,
         key_len,
     )?;
-    let mut name = format!("{} on {}", agreement.name(), curve.name());
+    let mut name = format!("{} on {group}", agreement.name());
     if agreement.uses_sha1() {
         name.push_str(" (SHA-1 in the KDF: accepted for reading, never written)");
     }

@@ -15,7 +15,9 @@ use crate::ber::{encode_tlv, Class, Element, Tag};
 use crate::crypto::key_agreement::{agree_and_wrap, AgreementCurve, KeyAgreement};
 use crate::crypto::key_transport::{is_rsa_key, wrap_content_key, KeyTransport};
 use crate::crypto::key_wrap::KeyWrapAlgorithm;
-use crate::crypto::{describe_name, public_key_description, subject_key_identifier};
+use crate::crypto::{
+    describe_name, public_key_description, subject_key_identifier, DecryptingKeyKind,
+};
 use crate::{Error, Result};
 
 /// How a KeyTransRecipientInfo names the recipient's certificate (RFC 5652 6.2.1, `rid`).
@@ -53,6 +55,19 @@ pub enum Originator {
 }
 
 impl Originator {
+    /// Whether this originator key can be agreed with a decryption key of `kind`: an EC or
+    /// X25519 key on its curve (see [`Originator::fits`]), or an X9.42 DH key with a
+    /// dhpublicnumber originator key (RFC 3370 4.1.1).
+    pub fn fits_key(&self, kind: DecryptingKeyKind) -> bool {
+        match (self, kind) {
+            (_, DecryptingKeyKind::Agreement(curve)) => self.fits(curve),
+            (Originator::PublicKey { algorithm, .. }, DecryptingKeyKind::Dh) => {
+                *algorithm == crate::crypto::x942::DH_PUBLIC_NUMBER
+            }
+            _ => false,
+        }
+    }
+
     /// Whether this originator key can be agreed with a key on `curve` (RFC 5753 7.1.3:
     /// id-ecPublicKey, parameters absent or the recipient's curve; RFC 8418 2.1: id-X25519).
     pub fn fits(&self, curve: AgreementCurve) -> bool {

@@ -3,6 +3,8 @@
 //! X25519 (PKCS#8, RFC 8410 7) for key agreement. RSA keys of 1024-2047 bits are read too
 //! (through [`super::ffi::rsa`], aws-lc-rs refuses them) but are legacy: they open a
 //! message only under [`crate::CryptoPolicy::allow_legacy`] ([`DecryptingKey::legacy`]).
+//! So are X9.42 Diffie-Hellman keys (PKCS#8 dhpublicnumber, RFC 3279 2.3.3) for ESDH key
+//! agreement (RFC 3370 4.1.1), through [`super::ffi::dh`] and [`super::x942`].
 //!
 //! Unwrapping a content-encryption key never fails visibly (RFC 3218 2.3, the Bleichenbacher
 //! and Manger attacks): on any padding or length failure a random key of the expected length
@@ -16,11 +18,13 @@ use const_oid::ObjectIdentifier;
 use zeroize::Zeroizing;
 
 use super::cipher::random_bytes;
+use super::ffi::dh::DhPrivateKey;
 use super::ffi::rsa::ShortRsaKey;
 use super::key_agreement::{self, AgreementCurve, KeyAgreement, EC_PUBLIC_KEY, X25519};
 use super::key_transport::{KeyTransport, RSA_ENCRYPTION};
 use super::pem_blocks;
 use super::private_key::pkcs8_algorithm_and_key;
+use super::x942::{self, DH_PUBLIC_NUMBER};
 use crate::ber::{encode_tlv, Element, Tag};
 use crate::{Error, Result};
 
@@ -29,6 +33,8 @@ enum Inner {
     /// RSA of 1024-2047 bits: legacy, through aws-lc directly.
     ShortRsa(ShortRsaKey),
     Agreement(AgreementCurve, agreement::PrivateKey),
+    /// X9.42 Diffie-Hellman: legacy, through aws-lc directly.
+    Dh(DhPrivateKey),
 }
 
 /// A private key that can unwrap content-encryption keys.
@@ -43,6 +49,8 @@ pub enum DecryptingKeyKind {
     Rsa,
     /// EC or X25519 on this curve: KeyAgreeRecipientInfo.
     Agreement(AgreementCurve),
+    /// X9.42 Diffie-Hellman: KeyAgreeRecipientInfo with ESDH (legacy).
+    Dh,
 }
 
 impl std::fmt::Debug for DecryptingKey {
@@ -51,6 +59,7 @@ impl std::fmt::Debug for DecryptingKey {
             Inner::Rsa(k) => write!(f, "DecryptingKey(RSA-{})", k.key_size_bits()),
             Inner::ShortRsa(k) => write!(f, "DecryptingKey(RSA-{})", k.bits()),
             Inner::Agreement(curve, _) => write!(f, "DecryptingKey({})", curve.name()),
+            Inner::Dh(k) => write!(f, "DecryptingKey(DH-{})", k.prime_bits()),
         }
     }
 }
@@ -127,6 +136,12 @@ fn from_der_any(der: &[u8], what: &str) -> Result<Inner> {
                     ),
                 )
             }),
+            DH_PUBLIC_NUMBER => x942::dh_private_key(der).map(Inner::Dh).ok_or_else(|| {
+                Error::key(
+                    what,
+                    "unusable X9.42 DH key (DomainParameters p, g, q; a 1024-8192-bit prime)",
+                )
+            }),
             X25519 => x25519_private_key(&private_key)
                 .map(|k| Inner::Agreement(AgreementCurve::X25519, k))
                 .ok_or_else(|| Error::key(what, "malformed X25519 private key")),
@@ -188,6 +203,7 @@ impl DecryptingKey {
         match &self.inner {
             Inner::Rsa(_) | Inner::ShortRsa(_) => DecryptingKeyKind::Rsa,
             Inner::Agreement(curve, _) => DecryptingKeyKind::Agreement(*curve),
+            Inner::Dh(_) => DecryptingKeyKind::Dh,
         }
     }
 
@@ -198,6 +214,7 @@ impl DecryptingKey {
             Inner::ShortRsa(k) => format!("RSA {}", k.bits()),
             Inner::Agreement(AgreementCurve::X25519, _) => "X25519".into(),
             Inner::Agreement(curve, _) => format!("EC {}", curve.name()),
+            Inner::Dh(k) => format!("X9.42 DH {}", k.prime_bits()),
         }
     }
 
@@ -208,6 +225,10 @@ impl DecryptingKey {
             Inner::ShortRsa(k) => Some(format!(
                 "an RSA key of {} bits (under 2048, RFC 8551 2.3)",
                 k.bits()
+            )),
+            Inner::Dh(k) => Some(format!(
+                "a finite-field Diffie-Hellman (X9.42) key of {} bits: RFC 8551 has no DH",
+                k.prime_bits()
             )),
             _ => None,
         }
@@ -247,7 +268,7 @@ impl DecryptingKey {
                 let len = rsa.decrypt(transport, encrypted_key, &mut buffer);
                 (buffer, len)
             }
-            Inner::Agreement(..) => return Ok(random),
+            Inner::Agreement(..) | Inner::Dh(_) => return Ok(random),
         };
         // 0xFF when the unwrap worked and has the right length, else 0x00, computed without
         // branching on the values.
@@ -269,17 +290,27 @@ impl DecryptingKey {
         key_len: usize,
     ) -> Result<Zeroizing<Vec<u8>>> {
         let random = random_bytes(key_len)?;
-        let Inner::Agreement(curve, key) = &self.inner else {
-            return Ok(random);
+        let unwrapped = match &self.inner {
+            Inner::Agreement(curve, key) if !agreement.is_finite_field() => {
+                key_agreement::agree_and_unwrap(
+                    key,
+                    *curve,
+                    agreement,
+                    originator_public_key,
+                    ukm,
+                    encrypted_key,
+                )
+            }
+            // ESDH (RFC 3370 4.1.1): ZZ, the X9.42 KDF, the (3DES) key unwrap.
+            Inner::Dh(key) if agreement.is_finite_field() => {
+                x942::shared_secret(key, originator_public_key).and_then(|zz| {
+                    agreement
+                        .wrap
+                        .unwrap(&agreement.derive_kek(&zz, ukm), encrypted_key)
+                })
+            }
+            _ => return Ok(random),
         };
-        let unwrapped = key_agreement::agree_and_unwrap(
-            key,
-            *curve,
-            agreement,
-            originator_public_key,
-            ukm,
-            encrypted_key,
-        );
         let ok = u8::from(unwrapped.as_ref().is_some_and(|k| k.len() == key_len));
         let empty = Zeroizing::new(Vec::new());
         Ok(select(ok, unwrapped.as_ref().unwrap_or(&empty), &random))

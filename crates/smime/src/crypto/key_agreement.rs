@@ -7,6 +7,10 @@
 //! with SHA-256 for X25519 (RFC 8418 recommends it); the wrap matches the content key
 //! strength. Reading also accepts the SHA-1 X9.63 KDF that OpenSSL writes by default: a
 //! KDF is not a signature, and SHA-1's collision weakness does not reach it; reports name it.
+//!
+//! Old mail may use finite-field ESDH instead (RFC 3370 4.1.1: X9.42 DH, the X9.42 KDF
+//! with SHA-1, usually the 3DES key wrap): read with `CryptoPolicy::allow_legacy` only,
+//! through [`super::x942`].
 
 use aws_lc_rs::agreement::{self, UnparsedPublicKey};
 use aws_lc_rs::{digest, hkdf};
@@ -157,6 +161,9 @@ pub enum Kdf {
     X963(KdfHash),
     /// HKDF (RFC 5869) without salt, as RFC 8418 2.2 uses it (SHA-256/384/512 only).
     Hkdf(KdfHash),
+    /// The X9.42 KDF with SHA-1 over OtherInfo (RFC 2631 2.1.2), for finite-field ESDH
+    /// (RFC 3370 4.1.1). Legacy, read only.
+    X942,
 }
 
 /// A keyEncryptionAlgorithm of a KeyAgreeRecipientInfo: the scheme (DH variant and KDF)
@@ -202,12 +209,18 @@ impl KeyAgreement {
             (Kdf::X963(h), false) => STD_DH_SHA2[sha2(h)],
             (Kdf::X963(h), true) => COFACTOR_DH_SHA2[sha2(h)],
             (Kdf::Hkdf(h), _) => STD_DH_HKDF[sha2(h) - 1],
+            (Kdf::X942, _) => super::x942::ESDH,
         }
+    }
+
+    /// Whether this is finite-field ESDH (RFC 3370 4.1.1) rather than ECDH or X25519.
+    pub fn is_finite_field(&self) -> bool {
+        self.kdf == Kdf::X942
     }
 
     /// Whether the KDF uses SHA-1 (accepted for reading, never written).
     pub fn uses_sha1(&self) -> bool {
-        self.kdf == Kdf::X963(KdfHash::Sha1)
+        matches!(self.kdf, Kdf::X963(KdfHash::Sha1) | Kdf::X942)
     }
 
     /// A name for reports, e.g. `ECDH stdDH, X9.63 KDF SHA-256, AES-128 key wrap`.
@@ -215,6 +228,7 @@ impl KeyAgreement {
         let kdf = match self.kdf {
             Kdf::X963(h) => format!("X9.63 KDF {}", h.name()),
             Kdf::Hkdf(h) => format!("HKDF-{}", h.name()),
+            Kdf::X942 => return format!("ESDH (X9.42 DH), X9.42 KDF SHA-1, {}", self.wrap.name()),
         };
         format!(
             "ECDH {}, {kdf}, {}",
@@ -251,6 +265,8 @@ impl KeyAgreement {
             (Kdf::X963(sha2[i]), true)
         } else if let Some(i) = STD_DH_HKDF.iter().position(|o| *o == oid) {
             (Kdf::Hkdf(sha2[i + 1]), false)
+        } else if oid == super::x942::ESDH {
+            (Kdf::X942, false)
         } else {
             return Err(Error::UnsupportedAlgorithm {
                 oid: oid.to_string(),
@@ -274,12 +290,14 @@ impl KeyAgreement {
     }
 
     /// The key-encryption key from the shared secret `z` (RFC 5753 7.2, RFC 8418 2.2):
-    /// the KDF over the DER of ECC-CMS-SharedInfo.
+    /// the KDF over the DER of ECC-CMS-SharedInfo; for ESDH the X9.42 KDF over OtherInfo
+    /// (RFC 2631 2.1.2).
     pub(crate) fn derive_kek(&self, z: &[u8], ukm: Option<&[u8]>) -> Zeroizing<Vec<u8>> {
         let len = self.wrap.kek_len();
         let info = shared_info_der(self.wrap, ukm, len);
         let mut out = Zeroizing::new(vec![0u8; len]);
         match self.kdf {
+            Kdf::X942 => super::x942::x942_kdf(z, &self.wrap.oid(), ukm, &mut out),
             Kdf::X963(h) => x963_kdf(h.digest(), z, &info, &mut out),
             Kdf::Hkdf(h) => {
                 let alg = match h {

@@ -26,6 +26,10 @@ pub enum KeyWrapAlgorithm {
     Aes192,
     /// id-aes256-wrap: a 256-bit key-encryption key.
     Aes256,
+    /// id-alg-CMS3DESwrap (RFC 3217): a 3DES content key under a 3DES key-encryption key,
+    /// as ESDH key agreement used it (RFC 3370 4.3.1). Legacy: read only, and only with
+    /// `CryptoPolicy::allow_legacy`.
+    Des3,
 }
 
 impl KeyWrapAlgorithm {
@@ -45,7 +49,13 @@ impl KeyWrapAlgorithm {
             KeyWrapAlgorithm::Aes128 => AES128_WRAP,
             KeyWrapAlgorithm::Aes192 => AES192_WRAP,
             KeyWrapAlgorithm::Aes256 => AES256_WRAP,
+            KeyWrapAlgorithm::Des3 => super::x942::CMS3DES_WRAP,
         }
+    }
+
+    /// Whether this wrap is legacy (read only with `CryptoPolicy::allow_legacy`).
+    pub fn is_legacy(&self) -> bool {
+        *self == KeyWrapAlgorithm::Des3
     }
 
     /// The key-encryption key length in bytes.
@@ -54,6 +64,7 @@ impl KeyWrapAlgorithm {
             KeyWrapAlgorithm::Aes128 => 16,
             KeyWrapAlgorithm::Aes192 => super::ffi::aes_key_wrap::KEY_LEN,
             KeyWrapAlgorithm::Aes256 => 32,
+            KeyWrapAlgorithm::Des3 => 24,
         }
     }
 
@@ -63,21 +74,28 @@ impl KeyWrapAlgorithm {
             KeyWrapAlgorithm::Aes128 => "AES-128 key wrap",
             KeyWrapAlgorithm::Aes192 => "AES-192 key wrap",
             KeyWrapAlgorithm::Aes256 => "AES-256 key wrap",
+            KeyWrapAlgorithm::Des3 => "3DES key wrap (CMS3DESwrap)",
         }
     }
 
-    /// The aws-lc-rs cipher; `None` for AES-192, which goes through `ffi`.
+    /// The aws-lc-rs cipher; `None` for AES-192 (through `ffi`) and 3DES (through
+    /// `x942`), which are only read.
     fn backend(&self) -> Option<&'static AesBlockCipher> {
         match self {
             KeyWrapAlgorithm::Aes128 => Some(&AES_128),
-            KeyWrapAlgorithm::Aes192 => None,
             KeyWrapAlgorithm::Aes256 => Some(&AES_256),
+            KeyWrapAlgorithm::Aes192 | KeyWrapAlgorithm::Des3 => None,
         }
     }
 
-    /// The AlgorithmIdentifier, DER: the parameters are absent (RFC 3565 2.3.2).
+    /// The AlgorithmIdentifier, DER: the parameters are absent for AES (RFC 3565 2.3.2)
+    /// and NULL for 3DES (RFC 3370 4.3.1).
     pub fn algorithm_identifier_der(&self) -> Vec<u8> {
-        encode_tlv(Tag::SEQUENCE, &encode_tlv(Tag::OID, self.oid().as_bytes()))
+        let mut content = encode_tlv(Tag::OID, self.oid().as_bytes());
+        if self.is_legacy() {
+            content.extend([0x05, 0x00]);
+        }
+        encode_tlv(Tag::SEQUENCE, &content)
     }
 
     /// Read a key wrap AlgorithmIdentifier (`alg` in `buf`); `context` names its place.
@@ -87,13 +105,14 @@ impl KeyWrapAlgorithm {
         context: &'static str,
     ) -> Result<Self> {
         let (oid, params) = alg.algorithm_identifier(buf, context)?;
-        // Parameters MUST be absent (RFC 3565 2.3.2); a NULL is tolerated as others do.
+        // Parameters MUST be absent (RFC 3565 2.3.2); a NULL is tolerated as others do
+        // (and is what RFC 3370 4.3.1 asks for 3DES).
         if let Some(p) = params.first() {
             if !(p.tag.number == 5 && p.content(buf).is_empty()) || params.len() > 1 {
                 return Err(Error::asn1(
                     context,
                     p.range.start,
-                    "AES key wrap takes no parameters",
+                    "a key wrap takes no parameters",
                 ));
             }
         }
@@ -109,17 +128,18 @@ impl KeyWrapAlgorithm {
             AES128_WRAP => Some(KeyWrapAlgorithm::Aes128),
             AES192_WRAP => Some(KeyWrapAlgorithm::Aes192),
             AES256_WRAP => Some(KeyWrapAlgorithm::Aes256),
+            super::x942::CMS3DES_WRAP => Some(KeyWrapAlgorithm::Des3),
             _ => None,
         }
     }
 
-    /// Wrap `key` (a multiple of 8 bytes, at least 16) under `kek`. AES-192 is refused:
-    /// it is only read.
+    /// Wrap `key` (a multiple of 8 bytes, at least 16) under `kek`. AES-192 and 3DES are
+    /// refused: they are only read.
     pub fn wrap(&self, kek: &[u8], key: &[u8]) -> Result<Vec<u8>> {
         let Some(backend) = self.backend() else {
             return Err(Error::Refused {
                 what: self.name().into(),
-                reason: "AES-192 key wrap is only read, never written".into(),
+                reason: "it is only read, never written".into(),
             });
         };
         let fail = |_| Error::Unexpected(format!("{} of the content key failed", self.name()));
@@ -133,6 +153,9 @@ impl KeyWrapAlgorithm {
     /// Unwrap `wrapped` under `kek`; `None` when the integrity check fails (wrong key or
     /// changed data) or the input has an impossible length.
     pub fn unwrap(&self, kek: &[u8], wrapped: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        if self.is_legacy() {
+            return super::x942::des3_key_unwrap(kek, wrapped);
+        }
         if kek.len() != self.kek_len() || wrapped.len() < 24 || !wrapped.len().is_multiple_of(8) {
             return None;
         }

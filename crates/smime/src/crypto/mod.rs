@@ -22,6 +22,7 @@ mod private_key;
 mod signature;
 #[cfg(test)]
 pub(crate) mod test_pki;
+pub(crate) mod x942;
 
 pub use certificate::{certificate_fingerprint_sha256, certificate_to_pem};
 pub use decrypting_key::{DecryptingKey, DecryptingKeyKind};

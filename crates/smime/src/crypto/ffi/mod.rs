@@ -17,6 +17,7 @@
 pub(super) mod aes_gcm;
 pub(crate) mod aes_key_wrap;
 mod cipher_ctx;
+pub(crate) mod dh;
 pub(crate) mod rsa;
 
 /// Leave aws-lc's thread-local error queue empty after an expected failure, so that it
