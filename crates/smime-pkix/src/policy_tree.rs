@@ -25,6 +25,7 @@ use x509_cert::ext::pkix::{
 };
 use x509_cert::Certificate;
 
+use crate::names::NormalizedName;
 use crate::options::PolicyInputs;
 
 /// Most nodes the `valid_policy_tree` may hold, all depths together. Real paths need a
@@ -360,7 +361,9 @@ impl CertificatePolicyExtensions {
             maps_any_policy,
             constraints,
             inhibit_any_policy,
-            self_issued: tbs.subject == tbs.issuer,
+            // Self-issued (RFC 5280 6.1) by the name matching of 7.1, as the validator
+            // decides it for name constraints and pathLenConstraint.
+            self_issued: NormalizedName::new(&tbs.subject) == NormalizedName::new(&tbs.issuer),
         })
     }
 }

@@ -552,3 +552,18 @@ fn policy_mapping_fan_out_stops_at_expected_policy_bound() {
     let valid = run(&path, &PolicyInputs::default()).unwrap();
     assert_eq!(valid.user_constrained, sixty.iter().copied().collect());
 }
+
+#[test]
+fn policy_self_issued_is_decided_by_rfc_5280_name_matching() {
+    // Subject and issuer differ only in case and spacing: the same name by RFC 5280 7.1,
+    // so the certificate is self-issued and does not count against requireExplicitPolicy.
+    let mut path = PathBuilder::new()
+        .ca(vec![policies(&[P1]), constraints(Some(2), None)])
+        .self_issued(vec![policies(&[P1])])
+        .end_entity(vec![]);
+    path[1].tbs_certificate.subject = Name::from_str("CN=ca1").unwrap();
+    path[1].tbs_certificate.issuer = Name::from_str("CN=CA1").unwrap();
+    path[2].tbs_certificate.issuer = Name::from_str("CN=ca1").unwrap();
+    let valid = run(&path, &PolicyInputs::default()).unwrap();
+    assert!(!valid.explicit_policy_required);
+}
