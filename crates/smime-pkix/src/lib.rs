@@ -24,6 +24,8 @@ mod crypto_policy;
 pub mod digest;
 mod error;
 pub mod fetch;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod mail;
 pub mod names;
 pub mod ocsp;

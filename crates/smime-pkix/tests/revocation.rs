@@ -199,6 +199,15 @@ impl Pki {
         pki.run("ca -batch -config openssl-ca.cnf -revoke revoked.pem -crl_reason keyCompromise");
         pki.run("ca -batch -config openssl-ca.cnf -gencrl -out ca.pem.crl");
         pki.run("crl -in ca.pem.crl -outform DER -out ca.crl");
+        // Issued by the root outside `openssl ca`: not in index.txt, so the responder does
+        // not know it.
+        pki.run(&format!(
+            "req -new {EC} -keyout unlisted.key -out unlisted.csr -subj /CN=unlisted"
+        ));
+        pki.run(
+            "x509 -req -in unlisted.csr -CA root.pem -CAkey root.key -days 30 \
+             -extfile openssl-ca.cnf -extensions leaf_ext -out unlisted.pem",
+        );
         // An OCSP signer the root never certified, named like the delegated responder.
         pki.run(&format!(
             "req -x509 {EC} -keyout rogue.key -out rogue.pem -subj /CN=ocsp -days 60 \
@@ -225,9 +234,15 @@ impl Pki {
     /// and waits until it says it is listening. (A probe connection would not do: the
     /// single-threaded responder then hangs on the empty connection.)
     fn responder(&self, signer: &str, port: u16) -> Responder {
+        self.responder_with(signer, port, "")
+    }
+
+    /// [`Pki::responder`] with more `openssl ocsp` options (`-nmin 1`: nextUpdate in a
+    /// minute).
+    fn responder_with(&self, signer: &str, port: u16, options: &str) -> Responder {
         let args = format!(
             "ocsp -index index.txt -CA root.pem -port {port} -rsigner {signer}.pem \
-             -rkey {signer}.key -ignore_err"
+             -rkey {signer}.key -ignore_err {options}"
         );
         let mut child = Command::new("openssl")
             .args(args.split_whitespace())
@@ -377,6 +392,40 @@ fn ocsp_responder_not_delegated_by_issuer_is_refused() {
     // Configured as a trusted signer, the same responder is believed (RFC 6960 4.2.2.2).
     let checker = configured_only(&responder.url, vec![pki.cert("rogue")]);
     expect_key_compromise(pki.check(&checker, "revoked", now()));
+}
+
+#[test]
+fn ocsp_certificate_unknown_to_responder_is_unknown() {
+    let Some(pki) = Pki::new() else { return };
+    let _responder = pki.aia_responder();
+    let status = pki.check(&ocsp_only(HttpFetcher::new()), "unlisted", now());
+    expect_unknown(&status, "certStatus unknown");
+}
+
+#[test]
+fn ocsp_response_past_next_update_is_stale() {
+    let Some(pki) = Pki::new() else { return };
+    let _responder = pki.responder_with("ocsp", pki.ocsp_port, "-nmin 1");
+    let checker = ocsp_only(HttpFetcher::new());
+    expect_good(pki.check(&checker, "good", now()));
+    // nextUpdate is a minute away; ten minutes on it is past, beyond the allowed skew.
+    let later = now() + Duration::from_secs(600);
+    expect_unknown(&pki.check(&checker, "good", later), "stale: nextUpdate");
+}
+
+#[test]
+fn ocsp_response_made_after_validation_time_is_refused() {
+    let Some(pki) = Pki::new() else { return };
+    // Signed by the root: the delegated responder's certificate is younger than an hour.
+    let responder = pki.responder("root", free_port());
+    // A response made now says nothing about an hour ago (validation at a past time).
+    let earlier = now() - Duration::from_secs(3600);
+    let status = pki.check(
+        &configured_only(&responder.url, Vec::new()),
+        "good",
+        earlier,
+    );
+    expect_unknown(&status, "is after the validation time");
 }
 
 /// Replays the first OCSP response it received for every later OCSP request.

@@ -113,3 +113,14 @@ fn pkix_policy_corpus() {
         smime_pkix::policy_tree::fuzz_policy_processing,
     );
 }
+
+/// smime-pkix's targets: CRLs and OCSP responses come from the network.
+#[test]
+fn crl_corpus() {
+    replay("crl", smime_pkix::fuzzing::crl);
+}
+
+#[test]
+fn ocsp_response_corpus() {
+    replay("ocsp_response", smime_pkix::fuzzing::ocsp_response);
+}
