@@ -398,3 +398,46 @@ fn unwrap_or_random(
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cms::recipient_info::KekRecipientInfo;
+    use crate::crypto::x942::des3_key_wrap_for_tests;
+
+    /// A KEKRecipientInfo with the 3DES key wrap (RFC 3217) is legacy: refused by the
+    /// strict policy (naming the wrap and --allow-legacy), unwrapped with `allow_legacy`.
+    #[test]
+    fn kekri_3des_wrap_only_with_allow_legacy() {
+        let kek: Vec<u8> = (1..=24).collect();
+        let content_key: Vec<u8> = (50..74).collect();
+        let infos = [RecipientInfo::Kek(KekRecipientInfo {
+            version: 4,
+            key_identifier: b"k".to_vec(),
+            key_wrap: Ok(KeyWrapAlgorithm::Des3),
+            encrypted_key: des3_key_wrap_for_tests(&kek, &content_key, [3; 8]),
+        })];
+        let identity = || {
+            RecipientIdentity::kek(
+                KeyEncryptionKey::new(b"k".to_vec(), Zeroizing::new(kek.clone())).unwrap(),
+            )
+        };
+        let err = content_key_candidates(&infos, &identity(), 24, &CryptoPolicy::strict())
+            .err()
+            .unwrap();
+        let message = err.to_string();
+        assert!(
+            matches!(err, Error::Refused { .. })
+                && message.contains("3DES key wrap")
+                && message.contains("--allow-legacy"),
+            "{message}"
+        );
+        let legacy = CryptoPolicy::strict().allow_legacy();
+        let RecipientSearch::Found(found) =
+            content_key_candidates(&infos, &identity(), 24, &legacy).unwrap()
+        else {
+            panic!("the key id matches");
+        };
+        assert_eq!(&found[0].key[..], &content_key[..]);
+    }
+}

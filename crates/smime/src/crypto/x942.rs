@@ -143,11 +143,32 @@ pub fn shared_secret(
     key.shared_secret(dh_public_value(originator_public_key)?)
 }
 
+/// RFC 3217 3.1 (wrap), only to test the unwrap (nothing is ever wrapped with 3DES): there
+/// is no standard vector.
+#[cfg(test)]
+pub(crate) fn des3_key_wrap_for_tests(kek: &[u8], key: &[u8], iv: [u8; 8]) -> Vec<u8> {
+    use cbc::cipher::BlockEncryptMut;
+    let encrypt = |iv: &[u8], data: &mut Vec<u8>| {
+        let len = data.len();
+        cbc::Encryptor::<TdesEde3>::new_from_slices(kek, iv)
+            .unwrap()
+            .encrypt_padded_mut::<NoPadding>(data, len)
+            .unwrap();
+    };
+    let mut cekicv = key.to_vec();
+    cekicv.extend(key_checksum(key));
+    encrypt(&iv, &mut cekicv);
+    let mut temp = iv.to_vec();
+    temp.extend(cekicv);
+    temp.reverse();
+    encrypt(&WRAP_IV, &mut temp);
+    temp
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::crypto::test_pki::unhex;
-    use cbc::cipher::BlockEncryptMut;
 
     /// RFC 2631 2.1.6, examples 1 (3DES wrap, 192 bits) and 2 (RC2 wrap, 128 bits, with
     /// partyAInfo).
@@ -238,30 +259,11 @@ mod tests {
         assert!(shared_secret(a, b"not DER").is_none());
     }
 
-    /// RFC 3217 3.1 (wrap), written here only to test the unwrap: no standard vector.
-    fn des3_key_wrap(kek: &[u8], key: &[u8], iv: [u8; 8]) -> Vec<u8> {
-        let encrypt = |iv: &[u8], data: &mut Vec<u8>| {
-            let len = data.len();
-            cbc::Encryptor::<TdesEde3>::new_from_slices(kek, iv)
-                .unwrap()
-                .encrypt_padded_mut::<NoPadding>(data, len)
-                .unwrap();
-        };
-        let mut cekicv = key.to_vec();
-        cekicv.extend(key_checksum(key));
-        encrypt(&iv, &mut cekicv);
-        let mut temp = iv.to_vec();
-        temp.extend(cekicv);
-        temp.reverse();
-        encrypt(&WRAP_IV, &mut temp);
-        temp
-    }
-
     #[test]
     fn des3_key_unwrap_round_trips_and_fails_on_any_change() {
         let kek: Vec<u8> = (1..=24).collect();
         let key: Vec<u8> = (100..124).collect();
-        let wrapped = des3_key_wrap(&kek, &key, [9, 8, 7, 6, 5, 4, 3, 2]);
+        let wrapped = des3_key_wrap_for_tests(&kek, &key, [9, 8, 7, 6, 5, 4, 3, 2]);
         assert_eq!(wrapped.len(), WRAPPED_LEN);
         assert_eq!(&*des3_key_unwrap(&kek, &wrapped).unwrap(), &key[..]);
         for i in 0..wrapped.len() {
