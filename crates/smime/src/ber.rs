@@ -494,6 +494,8 @@ pub fn encode_tlv(tag: Tag, content: &[u8]) -> Vec<u8> {
 pub struct StreamReader<R: Read> {
     inner: R,
     buffer: Vec<u8>,
+    /// The piece buffer of [`StreamReader::copy_content`], allocated once.
+    piece: Vec<u8>,
     position: usize,
     what: String,
 }
@@ -504,6 +506,7 @@ impl<R: Read> StreamReader<R> {
         StreamReader {
             inner,
             buffer: Vec::new(),
+            piece: Vec::new(),
             position: 0,
             what: what.to_string(),
         }
@@ -611,17 +614,18 @@ impl<R: Read> StreamReader<R> {
         mut len: usize,
         sink: &mut dyn FnMut(&[u8]) -> Result<()>,
     ) -> Result<()> {
-        let buffered = self.buffer.len().min(len);
-        if buffered > 0 {
-            let head: Vec<u8> = self.buffer.drain(..buffered).collect();
-            sink(&head)?;
-            self.position += buffered;
-            len -= buffered;
+        if len > 0 && self.piece.is_empty() {
+            self.piece = vec![0u8; 64 * 1024];
         }
-        let mut chunk = vec![0u8; 64 * 1024];
         while len > 0 {
-            let want = len.min(chunk.len());
-            let n = self.inner.read(&mut chunk[..want])?;
+            let want = len.min(self.piece.len());
+            // What is buffered already starts the piece; the rest is read into it, whole
+            // however little each read gives: fewer, larger calls of `sink`.
+            let buffered = self.buffer.len().min(want);
+            self.piece[..buffered].copy_from_slice(&self.buffer[..buffered]);
+            self.buffer.drain(..buffered);
+            let n = buffered
+                + crate::stream::read_up_to(&mut self.inner, &mut self.piece[buffered..want])?;
             if n == 0 {
                 return Err(Error::asn1(
                     &self.what,
@@ -629,7 +633,7 @@ impl<R: Read> StreamReader<R> {
                     format!("truncated: {len} more content bytes expected"),
                 ));
             }
-            sink(&chunk[..n])?;
+            sink(&self.piece[..n])?;
             self.position += n;
             len -= n;
         }

@@ -4,7 +4,7 @@
 //! protected entity and the outer message around a CMS object. Encryption and compression
 //! share these, so every layer forms its entity the same way.
 
-use std::io::{BufRead, Read, Write};
+use std::io::{BufRead, Write};
 
 use crate::mime::{self, CrlfWriter, Entity, Header, TransferEncoding};
 use crate::{Error, Result};
@@ -94,7 +94,7 @@ pub fn read_header_block<R: BufRead>(reader: &mut R, part: &str) -> Result<Heade
 /// memory stays bounded whatever the body size. Returns the number of body bytes read.
 pub fn write_protected_entity(
     header: &HeaderBlock,
-    body: &mut dyn Read,
+    body: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> Result<u64> {
     let content = header.content_headers();
@@ -109,12 +109,32 @@ pub fn write_protected_entity(
     }
     out.write_all(b"\r\n")?;
     if header.entity.transfer_encoding() == TransferEncoding::Binary {
-        return Ok(std::io::copy(body, out)?);
+        return copy_buffered(body, out);
     }
     let mut crlf = CrlfWriter::new(out);
-    let n = std::io::copy(body, &mut crlf)?;
+    let n = copy_buffered(body, &mut crlf)?;
     crlf.into_inner()?;
     Ok(n)
+}
+
+/// Copy `body` to `out` a whole buffer of `body` at a time, straight from that buffer (no
+/// copy through a small intermediate buffer as `std::io::copy` makes for a `dyn Read`).
+fn copy_buffered(body: &mut dyn BufRead, out: &mut dyn Write) -> Result<u64> {
+    let mut copied = 0u64;
+    loop {
+        let piece = match body.fill_buf() {
+            Ok(piece) => piece,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if piece.is_empty() {
+            return Ok(copied);
+        }
+        let len = piece.len();
+        out.write_all(piece)?;
+        body.consume(len);
+        copied += len as u64;
+    }
 }
 
 /// The MIME headers of an application/pkcs7-mime entity (RFC 8551 3.2) with this smime-type

@@ -43,19 +43,6 @@ impl<W: Write> Base64Writer<W> {
         }
     }
 
-    fn emit(&mut self, data: &[u8]) -> io::Result<()> {
-        self.encoded.clear();
-        base64_simd::STANDARD.encode_append(data, &mut self.encoded);
-        self.out.clear();
-        self.out
-            .reserve(self.encoded.len() + self.encoded.len() / LINE * 2 + 2);
-        for line in self.encoded.chunks(LINE) {
-            self.out.extend_from_slice(line);
-            self.out.extend_from_slice(b"\r\n");
-        }
-        self.inner.write_all(&self.out)
-    }
-
     /// The inner writer (for taking out what was encoded so far).
     pub fn get_mut(&mut self) -> &mut W {
         &mut self.inner
@@ -63,33 +50,58 @@ impl<W: Write> Base64Writer<W> {
 
     /// Write the last partial line and return the inner writer.
     pub fn finish(mut self) -> io::Result<W> {
-        let rest = std::mem::take(&mut self.pending);
-        if !rest.is_empty() {
-            self.emit(&rest)?;
+        if !self.pending.is_empty() {
+            self.out.clear();
+            encode_lines(&self.pending, &mut self.encoded, &mut self.out);
+            self.inner.write_all(&self.out)?;
         }
         Ok(self.inner)
     }
 }
 
+/// Append the base64 of `data` to `out` in CRLF-terminated lines of 76 characters (all
+/// full but the last); `encoded` is scratch space.
+fn encode_lines(data: &[u8], encoded: &mut Vec<u8>, out: &mut Vec<u8>) {
+    encoded.clear();
+    base64_simd::STANDARD.encode_append(data, encoded);
+    out.reserve(encoded.len() + encoded.len().div_ceil(LINE) * 2);
+    let lines = encoded.chunks_exact(LINE);
+    let last = lines.remainder();
+    let mut line_out = [0u8; LINE + 2];
+    line_out[LINE..].copy_from_slice(b"\r\n");
+    for line in lines {
+        // One copy of a constant length per line, which compiles to a few vector moves.
+        line_out[..LINE].copy_from_slice(line);
+        out.extend_from_slice(&line_out);
+    }
+    if !last.is_empty() {
+        out.extend_from_slice(last);
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
 impl<W: Write> Write for Base64Writer<W> {
+    /// Everything that makes whole lines goes to the inner writer in one write.
     fn write(&mut self, mut buf: &[u8]) -> io::Result<usize> {
         let n = buf.len();
+        self.out.clear();
         if !self.pending.is_empty() {
             let take = (GROUP - self.pending.len()).min(buf.len());
             self.pending.extend_from_slice(&buf[..take]);
             buf = &buf[take..];
             if self.pending.len() == GROUP {
-                let line = std::mem::take(&mut self.pending);
-                self.emit(&line)?;
-                self.pending = line;
+                encode_lines(&self.pending, &mut self.encoded, &mut self.out);
                 self.pending.clear();
             }
         }
         let whole = buf.len() / GROUP * GROUP;
         if whole > 0 {
-            self.emit(&buf[..whole])?;
+            encode_lines(&buf[..whole], &mut self.encoded, &mut self.out);
         }
         self.pending.extend_from_slice(&buf[whole..]);
+        if !self.out.is_empty() {
+            self.inner.write_all(&self.out)?;
+        }
         Ok(n)
     }
 
@@ -135,12 +147,7 @@ impl<R: Read> Base64Reader<R> {
             // it refuses are the bytes looked at one by one, for other whitespace and for an
             // error that names the offending byte.
             let before = self.text.len();
-            let mut rest = &self.raw[..n];
-            while let Some(i) = memchr::memchr2(b'\r', b'\n', rest) {
-                self.text.extend_from_slice(&rest[..i]);
-                rest = &rest[i + 1..];
-            }
-            self.text.extend_from_slice(rest);
+            strip_line_ends(&self.raw[..n], &mut self.text);
             if self.decode_ready().is_err() {
                 self.text.truncate(before);
                 self.filter_exactly(n)?;
@@ -208,6 +215,63 @@ impl<R: Read> Base64Reader<R> {
             ));
         }
         Ok(())
+    }
+}
+
+/// How many of `bytes` are CR or LF. Counted in blocks small enough for a byte counter, so
+/// that it compiles to vector compares and adds.
+fn count_line_end_bytes(bytes: &[u8]) -> usize {
+    bytes
+        .chunks(128)
+        .map(|block| {
+            let n = block
+                .iter()
+                .fold(0u8, |n, &b| n + u8::from(b == b'\r') + u8::from(b == b'\n'));
+            usize::from(n)
+        })
+        .sum()
+}
+
+/// Append `raw` to `text` without its CR and LF bytes. Base64 comes in lines of one length
+/// and one line end (CRLF or LF): after a line end is found by searching, the lines that
+/// follow are checked only where that length puts their ends, and the run of them is
+/// taken when it holds no other CR or LF (one counting pass); otherwise, for the rest of
+/// `raw`, every line end is searched for.
+fn strip_line_ends(mut rest: &[u8], text: &mut Vec<u8>) {
+    text.reserve(rest.len());
+    let mut regular = true;
+    loop {
+        let Some(i) = memchr::memchr2(b'\r', b'\n', rest) else {
+            text.extend_from_slice(rest);
+            return;
+        };
+        text.extend_from_slice(&rest[..i]);
+        let end: &[u8] = if rest.get(i + 1) == Some(&b'\n') && rest[i] == b'\r' {
+            b"\r\n"
+        } else {
+            &rest[i..=i]
+        };
+        rest = &rest[i + end.len()..];
+        if !regular || end == b"\r" {
+            continue;
+        }
+        let stride = i + end.len();
+        let ends_at = |at: usize| {
+            rest.get(at) == end.first() && (end.len() == 1 || rest.get(at + 1) == end.get(1))
+        };
+        let mut lines = 0;
+        while ends_at(lines * stride + i) {
+            lines += 1;
+        }
+        let run = &rest[..lines * stride];
+        if count_line_end_bytes(run) == lines * end.len() {
+            for line in run.chunks_exact(stride) {
+                text.extend_from_slice(&line[..i]);
+            }
+            rest = &rest[run.len()..];
+        } else {
+            regular = false;
+        }
     }
 }
 
@@ -435,6 +499,61 @@ mod tests {
             .read_to_end(&mut decoded)
             .unwrap();
         assert_eq!(decoded, data);
+    }
+
+    #[test]
+    fn base64_reader_any_line_lengths_and_ends_decode_alike() {
+        let data: Vec<u8> = (0..5000u32).map(|i| (i * 13 % 251) as u8).collect();
+        let mut plain = String::new();
+        base64_simd::STANDARD.encode_append(&data, &mut plain);
+        let plain = plain.into_bytes();
+        let wrap = |widths: &[usize], end: &[u8]| {
+            let mut out = Vec::new();
+            let mut rest = &plain[..];
+            for &w in widths.iter().cycle() {
+                let take = w.min(rest.len());
+                out.extend_from_slice(&rest[..take]);
+                out.extend_from_slice(end);
+                rest = &rest[take..];
+                if rest.is_empty() {
+                    break;
+                }
+            }
+            out
+        };
+        let texts = [
+            wrap(&[76], b"\r\n"),
+            wrap(&[76], b"\n"),
+            wrap(&[64], b"\r"),
+            wrap(&[76, 76, 4, 76, 0, 76], b"\r\n"),
+            wrap(&[76, 74], b"\r\n"),
+            wrap(&[1, 2, 3, 76], b"\n\r\n"),
+        ];
+        for (i, text) in texts.iter().enumerate() {
+            for chunk in [1, 77, 78, 4096] {
+                let reader = ChunkedReader { data: text, chunk };
+                let mut decoded = Vec::new();
+                Base64Reader::new(reader)
+                    .read_to_end(&mut decoded)
+                    .unwrap_or_else(|e| panic!("text {i} chunk {chunk}: {e}"));
+                assert_eq!(decoded, data, "text {i} chunk {chunk}");
+            }
+        }
+    }
+
+    /// A reader that gives at most `chunk` bytes per read.
+    struct ChunkedReader<'a> {
+        data: &'a [u8],
+        chunk: usize,
+    }
+
+    impl Read for ChunkedReader<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.chunk.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
     }
 
     #[test]
