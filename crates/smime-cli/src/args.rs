@@ -30,8 +30,9 @@ Examples:
   smime open --cert bob.pem --key bob.key --trust ca.pem --in protected.eml --out mail.eml
   smime compress --in mail.eml --out compressed.eml
   smime decompress --max-size 100M --in compressed.eml --out mail.eml
+  smime cert verify --trust ca.pem --email bob@example.com --purpose encrypt bob.pem
 
-Exit codes: 0 success, 1 the message is not valid, 2 usage or input error.";
+Exit codes: 0 success, 1 the message or certificate is not valid, 2 usage or input error.";
 
 /// The subcommands.
 #[derive(Subcommand, Debug)]
@@ -90,6 +91,9 @@ Example:\n  smime decrypt --cert me.pem --key me.key --in encrypted.eml --out ma
         after_help = "Example:\n  smime verify-receipt --original sent.eml --trust ca.pem --in receipt.eml\n\nExit codes: 0 the receipt is valid for the original; 1 it is not (bad signature, untrusted, or not for this message); 2 bad input."
     )]
     VerifyReceipt(VerifyReceiptArgs),
+    /// Certificates: validate one for S/MIME (path, mail rules, address).
+    #[command(subcommand)]
+    Cert(CertCommand),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -97,6 +101,61 @@ Example:\n  smime decrypt --cert me.pem --key me.key --in encrypted.eml --out ma
     },
     /// Print the man page (roff).
     Man,
+}
+
+/// `smime cert ...`.
+#[derive(Subcommand, Debug)]
+pub enum CertCommand {
+    /// Validate a certificate: build a path to a trust anchor (RFC 5280 6.1), check the mail
+    /// rules (RFC 8550: extended key usage, key usage for the purpose) and, with --email,
+    /// that the address is the certificate's. Prints the path and the first rule that failed.
+    #[command(
+        after_help = "Examples:\n  smime cert verify --trust ca.pem --untrusted intermediate.pem alice.pem\n  smime cert verify --trust /etc/ssl/certs --email bob@example.com --purpose encrypt --json bob.pem\n\nWithout --purpose: fit for S/MIME at all (signing or encryption). Without --email: no\naddress binding is checked.\n\nExit codes: 0 valid; 1 not valid; 2 bad input (unreadable file, no certificate)."
+    )]
+    Verify(CertVerifyArgs),
+}
+
+/// What a certificate is checked for (`cert verify --purpose`).
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PurposeArg {
+    /// Signing mail: digitalSignature or nonRepudiation.
+    Sign,
+    /// Receiving encrypted mail: keyEncipherment (RSA) or keyAgreement (ECDH, X25519).
+    Encrypt,
+}
+
+/// `smime cert verify`.
+#[derive(Args, Debug)]
+pub struct CertVerifyArgs {
+    /// Trust anchors: a PEM (several certificates) or DER file, or a directory of them
+    /// (`*.pem`, `*.crt`, `*.cer`, `*.der`, OpenSSL hashed names). Repeat for several.
+    #[arg(long, value_name = "CA", required_unless_present = "system_trust")]
+    pub trust: Vec<PathBuf>,
+    /// Trust the system's anchors too (SSL_CERT_FILE / SSL_CERT_DIR, else the system bundle).
+    #[arg(long)]
+    pub system_trust: bool,
+    /// Intermediate certificates to build the path from (PEM may hold several).
+    #[arg(long, value_name = "FILE")]
+    pub untrusted: Vec<PathBuf>,
+    /// The address the certificate must be bound to (rfc822Name, SmtpUTF8Mailbox, or the
+    /// subject's emailAddress when the certificate has neither; domains compared after IDNA mapping).
+    #[arg(long, value_name = "ADDR")]
+    pub email: Option<String>,
+    /// What the certificate must be fit for; absent: signing or encryption.
+    #[arg(long, value_enum)]
+    pub purpose: Option<PurposeArg>,
+    /// Validate at this time (RFC 3339) instead of now.
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+    /// Accept legacy algorithms in the path: SHA-1 signatures, RSA keys from 1024 bits.
+    #[arg(long)]
+    pub allow_legacy: bool,
+    /// Print the report as JSON (stable, documented in the README).
+    #[arg(long)]
+    pub json: bool,
+    /// The certificate to validate (PEM or DER; the first certificate of the file).
+    #[arg(value_name = "LEAF")]
+    pub leaf: PathBuf,
 }
 
 /// Where input comes from and output goes.
@@ -198,7 +257,7 @@ pub struct VerifyReceiptArgs {
     /// The signed message we sent, which asked for the receipt.
     #[arg(long, value_name = "SENT")]
     pub original: PathBuf,
-    /// Trust anchor certificates for the receipt's signer (PEM may hold several).
+    /// Trust anchors for the receipt's signer (PEM/DER files or directories).
     #[arg(long, value_name = "CA")]
     pub trust: Vec<PathBuf>,
     /// Extra certificates: the receipt's signer if not included, intermediates.
@@ -215,7 +274,7 @@ pub struct VerifyReceiptArgs {
 /// `smime verify`.
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
-    /// Trust anchor certificates (PEM may hold several).
+    /// Trust anchors: PEM (several certificates) or DER files, or directories of them.
     #[arg(long, value_name = "CA")]
     pub trust: Vec<PathBuf>,
     /// Extra certificates: signers not included in the message, intermediates.
@@ -321,6 +380,13 @@ pub struct RecipientArgs {
     /// RSA key transport.
     #[arg(long, value_enum, default_value = "oaep")]
     pub key_transport: KeyTransportArg,
+    /// Trust anchors (PEM/DER files or directories): when given, every recipient certificate
+    /// must validate for encryption now (RFC 5280 path, RFC 8550 key usage) or is refused.
+    #[arg(long, value_name = "CA")]
+    pub trust: Vec<PathBuf>,
+    /// Intermediate certificates for validating the recipients (with --trust).
+    #[arg(long, value_name = "FILE", requires = "trust")]
+    pub untrusted: Vec<PathBuf>,
 }
 
 /// `smime encrypt`.
@@ -434,7 +500,7 @@ pub struct OpenArgs {
     /// The recipient's private key, in the order of --cert.
     #[arg(long, value_name = "KEY")]
     pub key: Vec<PathBuf>,
-    /// Trust anchor certificates for the signatures (PEM may hold several).
+    /// Trust anchors for the signatures (PEM/DER files or directories).
     #[arg(long, value_name = "CA")]
     pub trust: Vec<PathBuf>,
     /// Accept legacy algorithms for reading old mail: SHA-1, RSA keys from 1024 bits, 3DES, RC2.

@@ -18,6 +18,15 @@ pub fn certificates(paths: &[impl AsRef<Path>]) -> Result<Vec<Certificate>> {
     Ok(out)
 }
 
+/// The trust anchors of each of `paths`: PEM/DER files or directories of them.
+pub fn anchors(paths: &[impl AsRef<Path>]) -> Result<Vec<Certificate>> {
+    let mut out = Vec::new();
+    for p in paths {
+        out.extend(smime_pkix::anchors::load_anchors(p.as_ref())?);
+    }
+    Ok(out)
+}
+
 /// The first certificate in `path`.
 pub fn certificate(path: &Path) -> Result<Certificate> {
     let mut certs = certificates(&[path])?;

@@ -51,6 +51,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Command::Inspect(a) => commands::inspect::run(a).map(|()| true),
         Command::Receipt(a) => commands::receipt::run(a),
         Command::VerifyReceipt(a) => commands::verify_receipt::run(a),
+        Command::Cert(args::CertCommand::Verify(a)) => commands::cert_verify::run(a),
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "smime", &mut std::io::stdout());
             Ok(true)

@@ -39,6 +39,15 @@ pub fn authority_key_identifier(cert: &Certificate) -> Option<AuthorityKeyIdenti
     AuthorityKeyIdentifier::from_der(ext.extn_value.as_bytes()).ok()
 }
 
+/// SHA-256 of the DER certificate (RFC 5754 2.2), lowercase hex without separators.
+pub fn certificate_fingerprint_sha256(cert: &Certificate) -> String {
+    let der = cert.to_der().unwrap_or_default();
+    crate::digest::digest(crate::DigestAlgorithm::Sha256, &der)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// A distinguished name as an RFC 4514 string, most specific RDN first (`CN=Alice,O=Example`).
 pub fn describe_name(name: &Name) -> String {
     name.to_string()

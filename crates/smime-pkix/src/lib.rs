@@ -27,6 +27,7 @@ pub mod fetch;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod mail;
+pub mod mail_validation;
 pub mod names;
 pub mod ocsp;
 pub mod options;

@@ -12,6 +12,8 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{ExtendedKeyUsage, KeyUsage, KeyUsages, SubjectAltName};
 use x509_cert::Certificate;
 
+use crate::certificate::{describe_name, find_extension};
+
 const SUBJECT_ALT_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
 const KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
 const EXTENDED_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
@@ -80,16 +82,11 @@ fn failure(id: &'static str, rfc_section: &'static str, message: String) -> Mail
 }
 
 fn subject(cert: &Certificate) -> String {
-    cert.tbs_certificate.subject.to_string()
+    describe_name(&cert.tbs_certificate.subject)
 }
 
 fn extension(cert: &Certificate, oid: ObjectIdentifier) -> Option<&[u8]> {
-    cert.tbs_certificate
-        .extensions
-        .iter()
-        .flatten()
-        .find(|e| e.extn_id == oid)
-        .map(|e| e.extn_value.as_bytes())
+    find_extension(cert, oid).map(|e| e.extn_value.as_bytes())
 }
 
 fn malformed(cert: &Certificate, what: &str, e: der::Error) -> MailRuleFailure {

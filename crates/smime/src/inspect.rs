@@ -63,25 +63,17 @@ pub struct SignerSummary {
     pub unsigned_attributes: Vec<String>,
 }
 
-/// A certificate.
+/// A certificate: subject, issuer, serial, validity and SHA-256 fingerprint (as in path
+/// reports), with its email addresses and public key.
 #[derive(Debug, Clone, Serialize)]
 pub struct CertificateSummary {
-    /// Subject (RFC 4514).
-    pub subject: String,
-    /// Issuer (RFC 4514).
-    pub issuer: String,
-    /// Serial number (hex).
-    pub serial: String,
-    /// notBefore (RFC 3339).
-    pub not_before: String,
-    /// notAfter (RFC 3339).
-    pub not_after: String,
+    /// Names, serial, validity, fingerprint.
+    #[serde(flatten)]
+    pub certificate: smime_pkix::mail_validation::CertificateSummary,
     /// Email addresses.
     pub emails: Vec<String>,
     /// Public key.
     pub public_key: String,
-    /// SHA-256 fingerprint (hex).
-    pub sha256: String,
 }
 
 /// A RecipientInfo (RFC 5652 6.2), as [`recipient_info`] reads it.
@@ -360,16 +352,10 @@ fn summarise_enveloped(der: &[u8], content: &Element, layer: &mut Layer) -> Resu
 }
 
 fn summarise_certificate(cert: &Certificate) -> CertificateSummary {
-    let validity = &cert.tbs_certificate.validity;
     CertificateSummary {
-        subject: crypto::describe_name(&cert.tbs_certificate.subject),
-        issuer: crypto::describe_name(&cert.tbs_certificate.issuer),
-        serial: hex(cert.tbs_certificate.serial_number.as_bytes()),
-        not_before: validity.not_before.to_date_time().to_string(),
-        not_after: validity.not_after.to_date_time().to_string(),
+        certificate: smime_pkix::mail_validation::CertificateSummary::new(cert),
         emails: crypto::certificate_email_addresses(cert),
         public_key: crypto::public_key_description(&cert.tbs_certificate.subject_public_key_info),
-        sha256: crypto::certificate_fingerprint_sha256(cert),
     }
 }
 
@@ -456,6 +442,8 @@ impl InspectReport {
                 let _ = writeln!(s, "{pad}  {k}: {v}");
             }
             for (i, c) in layer.certificates.iter().enumerate() {
+                let (public_key, emails) = (&c.public_key, &c.emails);
+                let c = &c.certificate;
                 let _ = writeln!(
                     s,
                     "{pad}  certificate {}: {} (issuer {}, serial {}, {} to {}, {}{})",
@@ -465,11 +453,11 @@ impl InspectReport {
                     c.serial,
                     c.not_before,
                     c.not_after,
-                    c.public_key,
-                    if c.emails.is_empty() {
+                    public_key,
+                    if emails.is_empty() {
                         String::new()
                     } else {
-                        format!(", {}", c.emails.join(" "))
+                        format!(", {}", emails.join(" "))
                     }
                 );
             }

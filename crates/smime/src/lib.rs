@@ -18,7 +18,6 @@
 #![deny(unsafe_code)]
 
 pub mod ber;
-pub mod chain;
 pub mod cipher_choice;
 pub mod cms;
 pub mod compress;

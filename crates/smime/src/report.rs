@@ -2,6 +2,7 @@
 //! `--json` output of `smime verify` (documented in the README).
 
 use serde::Serialize;
+use smime_pkix::mail_validation::{CertificateSummary, FailedRule};
 
 /// The verdict on a message or a signer. The message takes the first failing one, in this
 /// order of precedence: a malformed or unsigned message, then the signers, then the sender,
@@ -51,6 +52,11 @@ pub struct ChainReport {
     pub validated_at: Option<String>,
     /// Where that time came from: `signing-time`, `now` or `given`.
     pub time_source: Option<String>,
+    /// The path (leaf first, trust anchor last) that was found, or the one the failure was
+    /// found on: subject, issuer, serial, validity and SHA-256 fingerprint of each.
+    pub certificates: Vec<CertificateSummary>,
+    /// The first rule that failed (RFC 5280 path or RFC 8550 mail rule), when untrusted.
+    pub failed_rule: Option<FailedRule>,
 }
 
 impl ChainReport {
@@ -62,6 +68,8 @@ impl ChainReport {
             reason: None,
             validated_at: None,
             time_source: None,
+            certificates: vec![],
+            failed_rule: None,
         }
     }
 }

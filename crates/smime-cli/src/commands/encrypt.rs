@@ -11,6 +11,10 @@ use smime::crypto::key_transport::KeyTransport;
 use smime::encrypt::{EncryptOptions, Encryptor};
 use smime::report::SignerReport;
 use smime::verify::{Verifier, VerifyOptions};
+use smime_pkix::mail::Purpose;
+use smime_pkix::mail_validation::{validate_for_mail, MailUse};
+use smime_pkix::options::{RevocationMode, ValidationOptions};
+use x509_cert::Certificate;
 
 use crate::args::{CipherArg, EncryptArgs, KeyTransportArg, RecipientArgs, RecipientIdArg};
 use crate::files::{open_input, read_file, Output};
@@ -44,6 +48,9 @@ pub fn encryptor(recipients: &RecipientArgs, recipient_id: RecipientIdArg) -> Re
             certificates.push(own);
         }
     }
+    if !recipients.trust.is_empty() {
+        refuse_invalid_recipients(&certificates, recipients)?;
+    }
     let cipher = match recipients.cipher {
         CipherArg::Auto => {
             let signers = announced_capabilities(&recipients.capabilities)?;
@@ -74,6 +81,38 @@ pub fn encryptor(recipients: &RecipientArgs, recipient_id: RecipientIdArg) -> Re
         at: SystemTime::now(),
     };
     Ok(Encryptor::new(specs, options)?)
+}
+
+/// With `--trust`: every recipient must validate for encryption now (RFC 5280 path to an
+/// anchor, RFC 8550 rules); the first that does not is an error naming it and the rule.
+fn refuse_invalid_recipients(certificates: &[Certificate], args: &RecipientArgs) -> Result<()> {
+    let anchors = load::anchors(&args.trust)?;
+    let untrusted = load::certificates(&args.untrusted)?;
+    let mut options = ValidationOptions::at(SystemTime::now());
+    // No CRL or OCSP source is wired in yet.
+    options.revocation = RevocationMode::Off;
+    for (i, cert) in certificates.iter().enumerate() {
+        let report = validate_for_mail(
+            cert,
+            &untrusted,
+            &anchors,
+            &options,
+            None,
+            MailUse {
+                purpose: Purpose::Encrypt,
+                address: None,
+            },
+        );
+        if let Some(failure) = report.failed_rule {
+            bail!(
+                "recipient {} ({}) does not validate: {failure} [rule {}]",
+                i + 1,
+                smime::crypto::describe_name(&cert.tbs_certificate.subject),
+                failure.id
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The signers of the `--capabilities` messages whose signature verified. A message without

@@ -33,7 +33,7 @@ pub fn run(args: &OpenArgs) -> Result<bool> {
     } else {
         CryptoPolicy::strict()
     };
-    let mut options = OpenOptions::new(load::certificates(&args.trust)?);
+    let mut options = OpenOptions::new(load::anchors(&args.trust)?);
     options.max_decompressed = args.max_size;
     let opener = Opener::new(recipients, policy, options);
     let input = open_input(args.io.input.as_deref())?;

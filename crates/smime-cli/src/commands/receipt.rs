@@ -26,7 +26,7 @@ pub fn run(args: &ReceiptArgs) -> Result<bool> {
         encryption_certificate: None,
         extra_attributes: vec![],
     };
-    let mut options = VerifyOptions::new(load::certificates(&args.trust)?);
+    let mut options = VerifyOptions::new(load::anchors(&args.trust)?);
     options.check_chain = !options.trust_anchors.is_empty();
     options.check_sender = false;
     let input = open_input(args.io.input.as_deref())?;

@@ -50,7 +50,7 @@ pub fn run(args: &VerifyArgs) -> Result<bool> {
 /// Options trusting the `--trust` anchors, with the `--cert` certificates as extra
 /// candidates for signers and intermediates (shared with `smime verify-receipt`).
 pub(crate) fn verify_options(trust: &[PathBuf], cert: &[PathBuf]) -> Result<VerifyOptions> {
-    let mut options = VerifyOptions::new(load::certificates(trust)?);
+    let mut options = VerifyOptions::new(load::anchors(trust)?);
     options.certificates = load::certificates(cert)?;
     Ok(options)
 }

@@ -485,6 +485,30 @@ impl Pki {
     pub fn scratch(&self) -> TempDir {
         scratch(&self.dir)
     }
+
+    /// A certificate `name.pem` for a new `alg` key `name.key`, issued by `issuer` (the
+    /// certificate and its key) with `subject` and `extensions` (openssl x509v3 config
+    /// lines; sections such as `[alt]` last). Returns the certificate's path.
+    pub fn issue_certificate(
+        &self,
+        alg: Alg,
+        name: &str,
+        subject: &str,
+        extensions: &str,
+        issuer: (&Path, &Path),
+    ) -> PathBuf {
+        let key = self.dir.join(format!("{name}.key"));
+        let cert = self.dir.join(format!("{name}.pem"));
+        let ext = self.dir.join(format!("{name}.ext"));
+        fs::write(
+            &ext,
+            format!("authorityKeyIdentifier=keyid\nsubjectKeyIdentifier=hash\n{extensions}"),
+        )
+        .unwrap();
+        genkey(alg, &key);
+        issue(&self.dir, &key, subject, &ext, issuer.0, issuer.1, &cert);
+        cert
+    }
 }
 
 fn genkey(alg: Alg, out: &Path) {

@@ -14,12 +14,12 @@ use super::attributes::{self, single_value};
 use super::oids;
 use super::receipt::ReceiptRequest;
 use super::signed_data::{SignedData, SignerIdentifier, SignerInfo};
-use smime_pkix::mail::{check_mail_rules, Purpose};
-
-use crate::chain::{check_chain, ChainStatus};
 use crate::crypto::{self, DigestAlgorithm, SignatureScheme};
 use crate::report::{ChainReport, ReceiptRequestReport, SignerReport, Status};
 use crate::{CryptoPolicy, Error};
+use smime_pkix::mail::Purpose;
+use smime_pkix::mail_validation::{rfc3339, validate_for_mail, MailUse};
+use smime_pkix::options::{RevocationMode, ValidationOptions};
 
 /// The digest of the received content for one algorithm, and, when the content had bare
 /// LF line ends, the digest of its CRLF canonical form too (RFC 8551 3.1.1: a signer
@@ -70,12 +70,6 @@ pub fn check_signers(
         .iter()
         .map(|si| check_signer(signed, si, digests, options))
         .collect()
-}
-
-fn rfc3339(t: SystemTime) -> String {
-    der::DateTime::from_system_time(t)
-        .map(|d| d.to_string())
-        .unwrap_or_else(|_| "out of range".into())
 }
 
 fn check_signer(
@@ -406,8 +400,9 @@ fn verify_without_attributes(
     Ok(ok)
 }
 
-/// Validate at the signing time when it lies within the certificate's validity, else now
-/// (or at the time the caller gave).
+/// Validate the signer's certificate for signing mail (RFC 5280 6.1 path, RFC 8550 rules)
+/// at the signing time when it lies within the certificate's validity and is not in the
+/// future, else now (or at the time the caller gave); the report says which.
 fn chain_report(
     cert: &Certificate,
     signed: &SignedData,
@@ -426,40 +421,52 @@ fn chain_report(
         (None, Some(t)) if within(t) && t <= SystemTime::now() => (t, "signing-time"),
         _ => (SystemTime::now(), "now"),
     };
+    if options.trust_anchors.is_empty() {
+        return ChainReport {
+            status: "untrusted".into(),
+            path: vec![],
+            reason: Some(
+                "no trust anchors were given (use --trust CA.pem, or --no-chain)".to_string(),
+            ),
+            validated_at: Some(rfc3339(at)),
+            time_source: Some(source.into()),
+            certificates: vec![],
+            failed_rule: None,
+        };
+    }
     let intermediates: Vec<Certificate> = signed
         .certificates
         .iter()
         .chain(options.extra_certificates)
         .cloned()
         .collect();
-    let (status, path, reason) = if options.trust_anchors.is_empty() {
-        (
-            "untrusted",
-            vec![],
-            Some("no trust anchors were given (use --trust CA.pem, or --no-chain)".to_string()),
-        )
-    } else {
-        match check_chain(
-            cert,
-            &intermediates,
-            options.trust_anchors,
-            at,
-            &options.policy,
-        ) {
-            ChainStatus::Trusted { path } => match check_mail_rules(cert, Purpose::Sign, None) {
-                Ok(()) => ("trusted", path, None),
-                Err(failure) => ("untrusted", vec![], Some(failure.to_string())),
-            },
-            ChainStatus::Untrusted { reason } => ("untrusted", vec![], Some(reason)),
-            ChainStatus::NotChecked => ("not-checked", vec![], None),
-        }
-    };
+    let mut validation = ValidationOptions::at(at);
+    validation.allow_legacy = options.policy.legacy_allowed();
+    // No CRL or OCSP source is wired into message verification yet.
+    validation.revocation = RevocationMode::Off;
+    let report = validate_for_mail(
+        cert,
+        &intermediates,
+        options.trust_anchors,
+        &validation,
+        None,
+        MailUse {
+            purpose: Purpose::Sign,
+            address: None,
+        },
+    );
     ChainReport {
-        status: status.into(),
-        path,
-        reason,
-        validated_at: Some(rfc3339(at)),
+        status: if report.valid { "trusted" } else { "untrusted" }.into(),
+        path: if report.valid {
+            report.path.iter().map(|c| c.subject.clone()).collect()
+        } else {
+            vec![]
+        },
+        reason: report.reason(),
+        validated_at: Some(report.time),
         time_source: Some(source.into()),
+        certificates: report.path,
+        failed_rule: report.failed_rule,
     }
 }
 

@@ -8,8 +8,6 @@ use base64::Engine;
 use der::Encode;
 use x509_cert::Certificate;
 
-use super::{digest, DigestAlgorithm};
-
 /// A certificate as PEM (RFC 7468 5), 64 characters a line.
 pub fn certificate_to_pem(cert: &Certificate) -> String {
     let der = cert.to_der().unwrap_or_default();
@@ -23,21 +21,13 @@ pub fn certificate_to_pem(cert: &Certificate) -> String {
     out
 }
 
-/// SHA-256 of the DER certificate (RFC 5754 2.2), lowercase hex without separators.
-pub fn certificate_fingerprint_sha256(cert: &Certificate) -> String {
-    let der = cert.to_der().unwrap_or_default();
-    digest(DigestAlgorithm::Sha256, &der)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::crypto::test_pki::{Pki, CA_EXTENSIONS, LEAF_EXTENSIONS};
     use crate::crypto::{
-        certificate_signed_by, describe_name, subject_key_identifier, SignatureScheme,
+        certificate_fingerprint_sha256, certificate_signed_by, describe_name,
+        subject_key_identifier, SignatureScheme,
     };
     use crate::CryptoPolicy;
     use const_oid::ObjectIdentifier;

@@ -24,10 +24,12 @@ mod signature;
 pub(crate) mod test_pki;
 pub(crate) mod x942;
 
-pub use certificate::{certificate_fingerprint_sha256, certificate_to_pem};
+pub use certificate::certificate_to_pem;
 pub use decrypting_key::{DecryptingKey, DecryptingKeyKind};
 pub use private_key::PrivateKey;
-pub use smime_pkix::certificate::{certificate_signed_by, describe_name, subject_key_identifier};
+pub use smime_pkix::certificate::{
+    certificate_fingerprint_sha256, certificate_signed_by, describe_name, subject_key_identifier,
+};
 pub use smime_pkix::digest::{digest, DigestAlgorithm, Digester};
 pub use smime_pkix::mail::{certificate_email_addresses, email_addresses_match};
 pub use smime_pkix::pem::{load_certificates, pem_blocks, PemBlock};
