@@ -124,6 +124,17 @@ pub enum PurposeArg {
     Encrypt,
 }
 
+/// Revocation checking of `cert verify` (RFC 5280 6.3, RFC 6960).
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevocationArg {
+    /// An unknown status fails validation.
+    Hard,
+    /// An unknown status is a warning.
+    Soft,
+    /// Revocation is not checked.
+    Off,
+}
+
 /// `smime cert verify`.
 #[derive(Args, Debug)]
 pub struct CertVerifyArgs {
@@ -147,6 +158,19 @@ pub struct CertVerifyArgs {
     /// Validate at this time (RFC 3339) instead of now.
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<String>,
+    /// CRLs to check against (PEM `X509 CRL` blocks or one DER CRL), besides those fetched.
+    #[arg(long, value_name = "FILE")]
+    pub crl: Vec<PathBuf>,
+    /// Revocation checking: `hard` fails when a status cannot be determined, `soft` (the
+    /// default) only warns, `off` checks nothing. A revoked certificate fails under both.
+    #[arg(long, value_enum, default_value = "soft")]
+    pub revocation: RevocationArg,
+    /// Ask this OCSP responder first, for every certificate of the path.
+    #[arg(long, value_name = "URL")]
+    pub ocsp_url: Option<String>,
+    /// No network: CRLs only from --crl, no OCSP, no fetching from the certificates' URLs.
+    #[arg(long)]
+    pub offline: bool,
     /// Accept legacy algorithms in the path: SHA-1 signatures, RSA keys from 1024 bits.
     #[arg(long)]
     pub allow_legacy: bool,

@@ -449,22 +449,40 @@ fn cert_verify_trust_directory_and_input_errors() {
     smime(&["cert", "verify", &cert]).assert_code(2);
 }
 
-/// A leaf under the common intermediate valid only from `start` to `end` (`openssl ca`
-/// dates, `YYYYMMDDHHMMSSZ`): `openssl x509 -req` cannot set notBefore.
-fn leaf_with_dates(pki: &Pki, name: &str, start: &str, end: &str) -> (PathBuf, PathBuf) {
+/// A scratch `openssl ca` directory `ca-NAME` (database, serial, CRL number, config with
+/// a leaf profile `[ext]`); run `openssl ca -config ca.cnf` in it with `-cert`/`-keyfile`.
+fn openssl_ca_dir(pki: &Pki, name: &str) -> PathBuf {
     let dir = pki.dir.join(format!("ca-{name}"));
     std::fs::create_dir(&dir).unwrap();
     std::fs::write(dir.join("index.txt"), b"").unwrap();
     std::fs::write(dir.join("serial"), b"4242\n").unwrap();
+    std::fs::write(dir.join("crlnumber"), b"01\n").unwrap();
     std::fs::write(
         dir.join("ca.cnf"),
         "[ca]\ndefault_ca = ca_section\n[ca_section]\ndatabase = index.txt\n\
-         new_certs_dir = .\nserial = serial\ndefault_md = sha256\npolicy = any\n\
-         [any]\ncommonName = supplied\n[ext]\n\
+         new_certs_dir = .\nserial = serial\ncrlnumber = crlnumber\ndefault_md = sha256\n\
+         default_crl_days = 30\npolicy = any\n[any]\ncommonName = supplied\n[ext]\n\
          keyUsage=critical,digitalSignature\nextendedKeyUsage=emailProtection\n\
          authorityKeyIdentifier=keyid\n",
     )
     .unwrap();
+    dir
+}
+
+/// `openssl ca -config ca.cnf ARGS` in `dir`, signing with `ca` and `ca_key`.
+fn openssl_ca(dir: &Path, ca: (&Path, &Path), args: &[&str]) {
+    run(Command::new("openssl")
+        .current_dir(dir)
+        .args(["ca", "-batch", "-config", "ca.cnf"])
+        .args(["-cert", &s(ca.0), "-keyfile", &s(ca.1)])
+        .args(args))
+    .assert_ok();
+}
+
+/// A leaf under the common intermediate valid only from `start` to `end` (`openssl ca`
+/// dates, `YYYYMMDDHHMMSSZ`): `openssl x509 -req` cannot set notBefore.
+fn leaf_with_dates(pki: &Pki, name: &str, start: &str, end: &str) -> (PathBuf, PathBuf) {
+    let dir = openssl_ca_dir(pki, name);
     let key = pki.dir.join(format!("{name}.key"));
     let cert = pki.dir.join(format!("{name}.pem"));
     let csr = dir.join("req.csr");
@@ -489,26 +507,22 @@ fn leaf_with_dates(pki: &Pki, name: &str, start: &str, end: &str) -> (PathBuf, P
         &s(&csr),
     ]))
     .assert_ok();
-    run(Command::new("openssl")
-        .current_dir(&dir)
-        .args([
-            "ca",
-            "-batch",
+    openssl_ca(
+        &dir,
+        (&pki.intermediate, &pki.intermediate_key),
+        &[
             "-notext",
-            "-config",
-            "ca.cnf",
             "-extensions",
             "ext",
-        ])
-        .args(["-startdate", start, "-enddate", end])
-        .args([
-            "-cert",
-            &s(&pki.intermediate),
-            "-keyfile",
-            &s(&pki.intermediate_key),
-        ])
-        .args(["-in", &s(&csr), "-out", &s(&cert)]))
-    .assert_ok();
+            "-startdate",
+            start,
+            "-enddate",
+            end,
+        ]
+        .into_iter()
+        .chain(["-in", &s(&csr), "-out", &s(&cert)])
+        .collect::<Vec<_>>(),
+    );
     (cert, key)
 }
 
@@ -655,4 +669,71 @@ fn encrypt_with_trust_refuses_recipient_that_does_not_validate() {
     let o = encrypt(&[&signing.cert], true);
     o.assert_code(2);
     assert!(o.stderr.contains("keyAgreement"), "{o}");
+}
+
+#[test]
+fn cert_verify_crl_revoked_leaf_fails_like_openssl_crl_check() {
+    let Some((_dir, pki)) = pki_in_temp_dir("cert-verify-crl-") else {
+        return;
+    };
+    let ext = format!("{LEAF_SIGN}subjectAltName=email:x@example.com\n");
+    let good = leaf(&pki, "good", "/CN=good", &ext);
+    let bad = leaf(&pki, "bad", "/CN=bad", &ext);
+    let intermediate = (pki.intermediate.as_path(), pki.intermediate_key.as_path());
+    // The intermediate's CRL revokes `bad`; the root's CRL revokes nothing.
+    let dir = openssl_ca_dir(&pki, "crl");
+    openssl_ca(
+        &dir,
+        intermediate,
+        &["-revoke", &s(&bad), "-crl_reason", "keyCompromise"],
+    );
+    openssl_ca(&dir, intermediate, &["-gencrl", "-out", "crl.pem"]);
+    let root_dir = openssl_ca_dir(&pki, "root-crl");
+    openssl_ca(
+        &root_dir,
+        (&pki.root, &pki.root_key),
+        &["-gencrl", "-out", "crl.pem"],
+    );
+    let (root, int) = (s(&pki.root), s(&pki.intermediate));
+    let (crl, root_crl) = (s(&dir.join("crl.pem")), s(&root_dir.join("crl.pem")));
+    let verify = |cert: &Path, extra: &[&str], code| {
+        let mut args = vec!["--trust", &root, "--untrusted", &int, "--offline"];
+        args.extend_from_slice(extra);
+        let cert = s(cert);
+        args.push(&cert);
+        cert_verify_json(&args, code)
+    };
+    let report = verify(&bad, &["--crl", &crl], 1);
+    assert_eq!(failed_rule_id(&report), "revoked", "{report}");
+    assert_eq!(report["failed_rule"]["certificate_index"], 0, "{report}");
+    assert!(
+        report["failed_rule"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("keyCompromise"),
+        "{report}"
+    );
+    // Soft-fail (the default): the intermediate's unknown status is a warning.
+    let report = verify(&good, &["--crl", &crl], 0);
+    assert!(
+        !report["warnings"].as_array().unwrap().is_empty(),
+        "{report}"
+    );
+    // Hard-fail needs a status for every certificate: the root's CRL covers the intermediate.
+    let report = verify(&good, &["--crl", &crl, "--revocation", "hard"], 1);
+    assert_eq!(failed_rule_id(&report), "revocation_unknown", "{report}");
+    assert_eq!(report["failed_rule"]["certificate_index"], 1, "{report}");
+    let report = verify(
+        &good,
+        &["--crl", &crl, "--crl", &root_crl, "--revocation", "hard"],
+        0,
+    );
+    assert_eq!(report["warnings"], serde_json::json!([]), "{report}");
+    // Revocation off: the revoked certificate passes.
+    verify(&bad, &["--crl", &crl, "--revocation", "off"], 0);
+    // openssl verify -crl_check agrees.
+    for (cert, ok) in [(&good, true), (&bad, false)] {
+        let o = openssl_verify(&pki, cert, &["-crl_check", "-CRLfile", &crl]);
+        assert_eq!(o.ok(), ok, "{o}");
+    }
 }

@@ -11,8 +11,15 @@ use smime_pkix::mail::Purpose;
 use smime_pkix::mail_validation::{validate_for_mail, MailUse, MailValidationReport};
 use smime_pkix::options::{RevocationMode, ValidationOptions};
 
-use crate::args::{CertVerifyArgs, PurposeArg};
+use smime_pkix::crl::Crl;
+use smime_pkix::fetch::http::HttpFetcher;
+use smime_pkix::fetch::Offline;
+use smime_pkix::revocation::RevocationChecker;
+use smime_pkix::RevocationCheck;
+
+use crate::args::{CertVerifyArgs, PurposeArg, RevocationArg};
 use crate::commands::verify::{parse_time, print_report};
+use crate::files::read_file;
 use crate::load;
 
 /// The `--json` report.
@@ -42,8 +49,12 @@ pub fn run(args: &CertVerifyArgs) -> Result<bool> {
     };
     let mut options = ValidationOptions::at(time);
     options.allow_legacy = args.allow_legacy;
-    // No CRL or OCSP source is wired in yet: revocation is not checked.
-    options.revocation = RevocationMode::Off;
+    options.revocation = match args.revocation {
+        RevocationArg::Hard => RevocationMode::HardFail,
+        RevocationArg::Soft => RevocationMode::SoftFail,
+        RevocationArg::Off => RevocationMode::Off,
+    };
+    let checker = revocation_checker(args)?;
     let purpose = match args.purpose {
         None => Purpose::Any,
         Some(PurposeArg::Sign) => Purpose::Sign,
@@ -54,7 +65,7 @@ pub fn run(args: &CertVerifyArgs) -> Result<bool> {
         &untrusted,
         &anchors,
         &options,
-        None,
+        checker.as_ref().map(|c| c as &dyn RevocationCheck),
         MailUse {
             purpose,
             address: args.email.as_deref(),
@@ -69,6 +80,28 @@ pub fn run(args: &CertVerifyArgs) -> Result<bool> {
     };
     print_report(&report, args.json, human)?;
     Ok(valid)
+}
+
+/// The CRL/OCSP checker for `--crl`, `--ocsp-url` and `--offline`; `None` with
+/// `--revocation off`.
+fn revocation_checker(args: &CertVerifyArgs) -> Result<Option<RevocationChecker>> {
+    if args.revocation == RevocationArg::Off {
+        return Ok(None);
+    }
+    let mut crls = Vec::new();
+    for path in &args.crl {
+        crls.extend(Crl::load(&read_file(path)?, &path.display().to_string())?);
+    }
+    let checker = if args.offline {
+        RevocationChecker::new(Offline)
+    } else {
+        RevocationChecker::new(HttpFetcher::new())
+    };
+    let checker = checker.with_crls(crls);
+    Ok(Some(match &args.ocsp_url {
+        Some(url) => checker.with_ocsp_responder(url, Vec::new()),
+        None => checker,
+    }))
 }
 
 fn human(report: &CertVerifyReport) -> String {
