@@ -1,9 +1,12 @@
-//! Reading a PKCS#12 file (RFC 7292): the certificate, its chain and the private key, with
-//! the `p12-keystore` crate (PBES2 with AES and PBKDF2 as OpenSSL 3 writes it, and the
-//! legacy PKCS#12 PBE with 3DES/RC2 of older exports).
+//! Reading and writing PKCS#12 files (RFC 7292): the certificate, its chain and the private
+//! key, with the `p12-keystore` crate. Reading takes PBES2 with AES and PBKDF2 as OpenSSL 3
+//! writes it, and the legacy PKCS#12 PBE with 3DES and 40-bit RC2 of older exports
+//! (`openssl pkcs12 -legacy`). Writing uses only PBES2 (RFC 8018 6.2) with PBKDF2-HMAC-SHA256
+//! and AES-256-CBC for every bag, and an HMAC-SHA256 MAC (RFC 7292 appendix B with SHA-256):
+//! what OpenSSL 3, current Outlook, Thunderbird and macOS read without legacy switches.
 
-use der::Decode;
-use p12_keystore::KeyStore;
+use der::{Decode, Encode};
+use p12_keystore::{EncryptionAlgorithm, KeyStore, KeyStoreEntry, MacAlgorithm, PrivateKeyChain};
 use x509_cert::Certificate;
 use zeroize::Zeroizing;
 
@@ -61,4 +64,180 @@ pub fn read_pkcs12(bytes: &[u8], password: &str, what: &str) -> Result<Pkcs12Ide
         chain,
         key_der,
     })
+}
+
+/// PBKDF2 and MAC iterations of written files. OpenSSL 3 writes 2048; more costs a
+/// password guesser more, and a tenth of a second per export is nothing.
+pub const PKCS12_ITERATIONS: u64 = 100_000;
+
+/// Write `identity` (key, certificate, chain) as a PKCS#12 file under `password`: PBES2 with
+/// PBKDF2-HMAC-SHA256 and AES-256-CBC for the key and the certificates, HMAC-SHA256 for the
+/// MAC, [`PKCS12_ITERATIONS`] each. `friendly_name` labels the key and its certificate (the
+/// name mail clients show). The key must be PKCS#8 DER (RFC 5958).
+pub fn write_pkcs12(
+    identity: &Pkcs12Identity,
+    friendly_name: &str,
+    password: &str,
+) -> Result<Vec<u8>> {
+    let what = format!("PKCS#12 export of {friendly_name}");
+    let to_p12 = |c: &Certificate| {
+        let der = c
+            .to_der()
+            .map_err(|e| Error::key(&what, format!("encoding a certificate: {e}")))?;
+        p12_keystore::Certificate::from_der(&der)
+            .map_err(|e| Error::key(&what, format!("a certificate: {e}")))
+    };
+    let chain = std::iter::once(&identity.certificate)
+        .chain(&identity.chain)
+        .map(to_p12)
+        .collect::<Result<Vec<_>>>()?;
+    // localKeyId (RFC 7292 4.2, PKCS#9 9.4) pairs the key with its certificate: the
+    // certificate's SHA-256 fingerprint is unique and stable.
+    let leaf_der = identity
+        .certificate
+        .to_der()
+        .map_err(|e| Error::key(&what, format!("encoding the certificate: {e}")))?;
+    let local_key_id = super::digest(super::DigestAlgorithm::Sha256, &leaf_der);
+    let mut store = KeyStore::new();
+    store.add_entry(
+        friendly_name,
+        KeyStoreEntry::PrivateKeyChain(PrivateKeyChain::new(
+            // p12-keystore copies the key into a Vec it does not clear: one more plaintext
+            // copy in memory until it is freed (the crate offers no zeroising type).
+            identity.key_der.as_slice(),
+            local_key_id,
+            chain,
+        )),
+    );
+    store
+        .writer(password)
+        .encryption_algorithm(EncryptionAlgorithm::PbeWithHmacSha256AndAes256)
+        .encryption_iterations(PKCS12_ITERATIONS)
+        .mac_algorithm(MacAlgorithm::HmacSha256)
+        .mac_iterations(PKCS12_ITERATIONS)
+        .write()
+        .map_err(|e| Error::key(&what, format!("writing: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::test_pki::{Pki, LEAF_EXTENSIONS};
+
+    /// A CA, and `alice.key` with `alice.pem` issued by it.
+    fn identity() -> Pki {
+        let pki = Pki::new();
+        pki.key("ca", "rsa2048");
+        pki.root("ca", "/CN=Test CA", 30);
+        pki.key("alice", "p256");
+        pki.issue("alice", "/CN=Alice", "ca", 30, 7, LEAF_EXTENSIONS);
+        pki
+    }
+
+    #[test]
+    fn write_pkcs12_openssl_reads_it_without_legacy_with_aes_and_sha256() {
+        let pki = identity();
+        let key = pki.read("alice.key");
+        let key_der = crate::crypto::pem_blocks(&key, "alice.key")
+            .unwrap()
+            .remove(0)
+            .der;
+        let written = write_pkcs12(
+            &Pkcs12Identity {
+                certificate: pki.cert("alice"),
+                chain: vec![pki.cert("ca")],
+                key_der: Zeroizing::new(key_der),
+            },
+            "alice@example.org",
+            "s3cret pass",
+        )
+        .unwrap();
+        pki.write("out.p12", &written);
+        pki.write("pass.txt", b"s3cret pass");
+        // OpenSSL 3 without -legacy; -info names the algorithms on stderr.
+        let out = std::process::Command::new("openssl")
+            .args([
+                "pkcs12",
+                "-in",
+                "out.p12",
+                "-passin",
+                "file:pass.txt",
+                "-info",
+                "-nodes",
+            ])
+            .current_dir(pki.path(""))
+            .output()
+            .unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert!(out.status.success(), "{stderr}");
+        assert!(stderr.contains("MAC: sha256"), "{stderr}");
+        assert!(stderr.contains("PBKDF2, AES-256-CBC"), "{stderr}");
+        assert!(
+            !stderr.contains("3DES") && !stderr.contains("RC2"),
+            "{stderr}"
+        );
+        assert!(
+            stdout.contains("friendlyName: alice@example.org"),
+            "{stdout}"
+        );
+        // The key openssl recovers is ours, and both certificates came through.
+        pki.write("back.pem", &out.stdout);
+        pki.openssl(&["pkey", "-in", "back.pem", "-pubout", "-out", "back.pub"]);
+        pki.openssl(&["pkey", "-in", "alice.key", "-pubout", "-out", "alice.pub"]);
+        assert_eq!(pki.read("back.pub"), pki.read("alice.pub"));
+        assert_eq!(stdout.matches("BEGIN CERTIFICATE").count(), 2, "{stdout}");
+        // The wrong password is refused by openssl too.
+        pki.write("wrong.txt", b"other");
+        assert!(!pki.try_openssl(&[
+            "pkcs12",
+            "-in",
+            "out.p12",
+            "-passin",
+            "file:wrong.txt",
+            "-nokeys"
+        ]));
+    }
+
+    #[test]
+    fn read_pkcs12_openssl_modern_and_legacy_exports_round_trip() {
+        let pki = identity();
+        pki.write("pass.txt", b"pw");
+        for (file, legacy) in [("modern.p12", false), ("legacy.p12", true)] {
+            let mut args = vec![
+                "pkcs12",
+                "-export",
+                "-inkey",
+                "alice.key",
+                "-in",
+                "alice.pem",
+                "-certfile",
+                "ca.pem",
+                "-passout",
+                "file:pass.txt",
+                "-out",
+                file,
+            ];
+            if legacy {
+                // PBE-SHA1-RC2-40 for the certificates, PBE-SHA1-3DES for the key, SHA-1 MAC.
+                args.push("-legacy");
+            }
+            pki.openssl(&args);
+            let read = read_pkcs12(&pki.read(file), "pw", file).unwrap();
+            assert_eq!(read.certificate, pki.cert("alice"), "{file}");
+            assert_eq!(read.chain, vec![pki.cert("ca")], "{file}");
+            let key = crate::crypto::PrivateKey::from_pem_or_der(&read.key_der, file).unwrap();
+            assert_eq!(key.public_key_spki(), pki.spki("alice"), "{file}");
+            // Written again by us, read again by us: the same identity.
+            let again = write_pkcs12(&read, "alice", "new pw").unwrap();
+            let back = read_pkcs12(&again, "new pw", "again").unwrap();
+            assert_eq!(back.certificate, read.certificate);
+            assert_eq!(back.chain, read.chain);
+            assert_eq!(*back.key_der, *read.key_der);
+            let err = read_pkcs12(&again, "wrong", "again.p12").unwrap_err();
+            assert!(err.to_string().contains("wrong password"), "{err}");
+        }
+    }
 }
