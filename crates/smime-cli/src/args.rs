@@ -57,7 +57,7 @@ pub enum Command {
         after_help = "Reads AES-128/192/256-CBC, AES-GCM and ChaCha20-Poly1305 content; RSA key transport \
 (OAEP, PKCS#1 v1.5), ECDH/X25519 key agreement, AES key wrap (128/192/256). AES-192 is read, never \
 written. With --allow-legacy also 3DES and RC2 content, RSA keys of 1024-2047 bits and X9.42 \
-Diffie-Hellman keys (ESDH, RFC 3370) with the 3DES key wrap.\n\n\
+Diffie-Hellman keys (ESDH, RFC 3370), the 3DES and RC2 key wraps.\n\n\
 Example:\n  smime decrypt --cert me.pem --key me.key --in encrypted.eml --out mail.eml"
     )]
     Decrypt(DecryptArgs),
@@ -465,7 +465,7 @@ pub struct DecryptArgs {
     #[arg(long, value_name = "HEX", requires = "kek_file")]
     pub kek_id: Option<String>,
     /// Accept legacy algorithms for reading old mail: 3DES and RC2 content, RSA keys of
-    /// 1024-2047 bits, X9.42 Diffie-Hellman keys (ESDH) and the 3DES key wrap.
+    /// 1024-2047 bits, X9.42 Diffie-Hellman keys (ESDH), the 3DES and RC2 key wraps.
     #[arg(long)]
     pub allow_legacy: bool,
     /// Print the report as JSON on standard error.

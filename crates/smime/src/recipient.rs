@@ -403,7 +403,7 @@ fn hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     use crate::cms::recipient_info::KekRecipientInfo;
-    use crate::crypto::x942::des3_key_wrap_for_tests;
+    use crate::crypto::x942::legacy_key_wrap_for_tests;
 
     /// A KEKRecipientInfo with the 3DES key wrap (RFC 3217) is legacy: refused by the
     /// strict policy (naming the wrap and --allow-legacy), unwrapped with `allow_legacy`.
@@ -415,7 +415,7 @@ mod tests {
             version: 4,
             key_identifier: b"k".to_vec(),
             key_wrap: Ok(KeyWrapAlgorithm::Des3),
-            encrypted_key: des3_key_wrap_for_tests(&kek, &content_key, [3; 8]),
+            encrypted_key: legacy_key_wrap_for_tests(&kek, &content_key, [3; 8], None),
         })];
         let identity = || {
             RecipientIdentity::kek(

@@ -8,10 +8,12 @@
 //! `CryptoPolicy::allow_legacy` they are refused with an error that names the cipher and
 //! `--allow-legacy`; a wrong key gives the one generic decryption failure.
 
+use smime::crypto::key_wrap::KeyWrapAlgorithm;
 use smime::crypto::{load_certificates, DecryptingKey};
 use smime::decrypt::{DecryptStatus, Decryptor, DECRYPTION_FAILED};
-use smime::recipient::RecipientIdentity;
+use smime::recipient::{KeyEncryptionKey, RecipientIdentity};
 use smime::{CryptoPolicy, Error};
+use zeroize::Zeroizing;
 
 fn data(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/data/rfc4134/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -143,6 +145,36 @@ fn rfc4134_5_2_bob_key_alone_decrypts_with_allow_legacy() {
         .unwrap();
     assert_eq!(report.status, DecryptStatus::Decrypted, "{report:?}");
     assert_eq!(content.unwrap(), data("ExContent.bin"));
+}
+
+/// 5.2's second RecipientInfo is a KEKRecipientInfo ("MailListRC2") with the RC2 key wrap
+/// (RFC 3217 4, parameter version 58: 128 bits). Its key-encryption key is not published:
+/// a stand-in 16-byte key is used (with --allow-legacy) and the content fails with the one
+/// generic message, not an error about the wrap.
+#[test]
+fn rfc4134_5_2_kekri_rc2_wrap_is_read_and_a_wrong_kek_fails_generically() {
+    let enveloped =
+        smime::cms::enveloped_data::parse_enveloped_content_info(&data("5.2.bin")).unwrap();
+    let Some(smime::cms::enveloped_data::RecipientInfo::Kek(kekri)) =
+        enveloped.recipient_infos.get(1)
+    else {
+        panic!("the second RecipientInfo is not a kekri");
+    };
+    assert_eq!(kekri.key_identifier, b"MailListRC2");
+    assert_eq!(kekri.key_wrap, Ok(KeyWrapAlgorithm::Rc2(128)));
+    let kek =
+        || KeyEncryptionKey::new(b"MailListRC2".to_vec(), Zeroizing::new(vec![0x42; 16])).unwrap();
+    let (report, content) = Decryptor::with_identity(RecipientIdentity::kek(kek()), legacy())
+        .decrypt_bytes(&data("5.2.bin"))
+        .unwrap();
+    assert_eq!(report.status, DecryptStatus::Failed, "{report:?}");
+    assert_eq!(report.recipient, Some(2), "{report:?}");
+    assert_eq!(report.reason.as_deref(), Some(DECRYPTION_FAILED));
+    assert!(content.is_none());
+    let err = Decryptor::with_identity(RecipientIdentity::kek(kek()), CryptoPolicy::strict())
+        .decrypt_bytes(&data("5.2.bin"))
+        .unwrap_err();
+    assert!(matches!(err, Error::Refused { .. }), "{err}");
 }
 
 /// The RSA-1024 key is legacy in itself: it reads, says why it is legacy, and the CLI

@@ -30,6 +30,9 @@ pub enum KeyWrapAlgorithm {
     /// as ESDH key agreement used it (RFC 3370 4.3.1). Legacy: read only, and only with
     /// `CryptoPolicy::allow_legacy`.
     Des3,
+    /// id-alg-CMSRC2wrap (RFC 3217 4) with these RC2 effective key bits (RFC 3370 4.3.2:
+    /// a 128-bit key-encryption key). Legacy like 3DES.
+    Rc2(usize),
 }
 
 impl KeyWrapAlgorithm {
@@ -50,12 +53,13 @@ impl KeyWrapAlgorithm {
             KeyWrapAlgorithm::Aes192 => AES192_WRAP,
             KeyWrapAlgorithm::Aes256 => AES256_WRAP,
             KeyWrapAlgorithm::Des3 => super::x942::CMS3DES_WRAP,
+            KeyWrapAlgorithm::Rc2(_) => super::x942::CMSRC2_WRAP,
         }
     }
 
     /// Whether this wrap is legacy (read only with `CryptoPolicy::allow_legacy`).
     pub fn is_legacy(&self) -> bool {
-        *self == KeyWrapAlgorithm::Des3
+        matches!(self, KeyWrapAlgorithm::Des3 | KeyWrapAlgorithm::Rc2(_))
     }
 
     /// The key-encryption key length in bytes.
@@ -65,6 +69,7 @@ impl KeyWrapAlgorithm {
             KeyWrapAlgorithm::Aes192 => super::ffi::aes_key_wrap::KEY_LEN,
             KeyWrapAlgorithm::Aes256 => 32,
             KeyWrapAlgorithm::Des3 => 24,
+            KeyWrapAlgorithm::Rc2(_) => 16,
         }
     }
 
@@ -75,6 +80,7 @@ impl KeyWrapAlgorithm {
             KeyWrapAlgorithm::Aes192 => "AES-192 key wrap",
             KeyWrapAlgorithm::Aes256 => "AES-256 key wrap",
             KeyWrapAlgorithm::Des3 => "3DES key wrap (CMS3DESwrap)",
+            KeyWrapAlgorithm::Rc2(_) => "RC2 key wrap (CMSRC2wrap)",
         }
     }
 
@@ -84,16 +90,28 @@ impl KeyWrapAlgorithm {
         match self {
             KeyWrapAlgorithm::Aes128 => Some(&AES_128),
             KeyWrapAlgorithm::Aes256 => Some(&AES_256),
-            KeyWrapAlgorithm::Aes192 | KeyWrapAlgorithm::Des3 => None,
+            KeyWrapAlgorithm::Aes192 | KeyWrapAlgorithm::Des3 | KeyWrapAlgorithm::Rc2(_) => None,
         }
     }
 
-    /// The AlgorithmIdentifier, DER: the parameters are absent for AES (RFC 3565 2.3.2)
-    /// and NULL for 3DES (RFC 3370 4.3.1).
+    /// The AlgorithmIdentifier, DER: the parameters are absent for AES (RFC 3565 2.3.2),
+    /// NULL for 3DES (RFC 3370 4.3.1) and the RC2 parameter version for RC2 (4.3.2).
     pub fn algorithm_identifier_der(&self) -> Vec<u8> {
         let mut content = encode_tlv(Tag::OID, self.oid().as_bytes());
-        if self.is_legacy() {
-            content.extend([0x05, 0x00]);
+        match self {
+            KeyWrapAlgorithm::Des3 => content.extend([0x05, 0x00]),
+            KeyWrapAlgorithm::Rc2(bits) => {
+                let version = match bits {
+                    40 => 160,
+                    64 => 120,
+                    128 => 58,
+                    other => *other,
+                };
+                let version = u16::try_from(version).unwrap_or(58).to_be_bytes();
+                let start = usize::from(version[0] == 0 && version[1] < 0x80);
+                content.extend(encode_tlv(Tag::INTEGER, &version[start..]));
+            }
+            _ => {}
         }
         encode_tlv(Tag::SEQUENCE, &content)
     }
@@ -105,6 +123,21 @@ impl KeyWrapAlgorithm {
         context: &'static str,
     ) -> Result<Self> {
         let (oid, params) = alg.algorithm_identifier(buf, context)?;
+        if oid == super::x942::CMSRC2_WRAP {
+            // RC2wrapParameter ::= RC2ParameterVersion (RFC 3370 4.3.2).
+            let version = params
+                .first()
+                .ok_or_else(|| Error::asn1(context, alg.range.start, "no RC2 wrap parameter"))?;
+            let version = version.small_integer(buf, context)?;
+            let bits =
+                super::legacy_cbc::rc2_effective_key_bits(Some(version)).ok_or_else(|| {
+                    Error::UnsupportedAlgorithm {
+                        oid: format!("RC2 key wrap with parameter version {version}"),
+                        context,
+                    }
+                })?;
+            return Ok(KeyWrapAlgorithm::Rc2(bits));
+        }
         // Parameters MUST be absent (RFC 3565 2.3.2); a NULL is tolerated as others do
         // (and is what RFC 3370 4.3.1 asks for 3DES).
         if let Some(p) = params.first() {
@@ -153,8 +186,10 @@ impl KeyWrapAlgorithm {
     /// Unwrap `wrapped` under `kek`; `None` when the integrity check fails (wrong key or
     /// changed data) or the input has an impossible length.
     pub fn unwrap(&self, kek: &[u8], wrapped: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-        if self.is_legacy() {
-            return super::x942::des3_key_unwrap(kek, wrapped);
+        match self {
+            KeyWrapAlgorithm::Des3 => return super::x942::des3_key_unwrap(kek, wrapped),
+            KeyWrapAlgorithm::Rc2(bits) => return super::x942::rc2_key_unwrap(kek, *bits, wrapped),
+            _ => {}
         }
         if kek.len() != self.kek_len() || wrapped.len() < 24 || !wrapped.len().is_multiple_of(8) {
             return None;

@@ -1,15 +1,17 @@
 //! Ephemeral-static Diffie-Hellman key agreement as old S/MIME used it (RFC 2631, RFC 3370
 //! 4.1.1, id-alg-ESDH): X9.42 DH keys, the X9.42 KDF over SHA-1 with OtherInfo
-//! (RFC 2631 2.1.2), and the Triple-DES key wrap of the content key (RFC 3217 3,
-//! id-alg-CMS3DESwrap). Read only and legacy: nothing here is ever written, and it is used
+//! (RFC 2631 2.1.2), and the Triple-DES and RC2 key wraps of the content key (RFC 3217 3
+//! and 4, id-alg-CMS3DESwrap and id-alg-CMSRC2wrap). Read only and legacy: nothing here is ever written, and it is used
 //! only with [`crate::CryptoPolicy::allow_legacy`] (the DH key itself is legacy, see
 //! [`super::DecryptingKey::legacy`]; so is the wrap, see [`super::key_wrap`]).
 
 use aws_lc_rs::{constant_time, digest};
 use cbc::cipher::block_padding::NoPadding;
+use cbc::cipher::InnerIvInit;
 use cbc::cipher::{BlockDecryptMut, KeyIvInit};
 use const_oid::ObjectIdentifier;
 use des::TdesEde3;
+use rc2::Rc2;
 use zeroize::Zeroizing;
 
 use super::ffi::dh::DhPrivateKey;
@@ -25,7 +27,10 @@ pub const ESDH: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.
 pub const CMS3DES_WRAP: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.3.6");
 
-/// The fixed IV of the second 3DES pass (RFC 3217 3).
+/// id-alg-CMSRC2wrap (RFC 3217 4, RFC 3370 4.3.2).
+pub const CMSRC2_WRAP: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.3.7");
+
+/// The fixed IV of the second CBC pass of both wraps (RFC 3217 3.1 and 4.1).
 const WRAP_IV: [u8; 8] = [0x4a, 0xdd, 0xa2, 0x2c, 0x79, 0xe8, 0x21, 0x05];
 /// A 3DES content key (three DES keys).
 const DES3_KEY_LEN: usize = 24;
@@ -71,28 +76,64 @@ fn key_checksum(key: &[u8]) -> [u8; 8] {
     out
 }
 
-/// Triple-DES CBC decryption in place, whole blocks, no padding.
-fn des3_cbc_decrypt(kek: &[u8], iv: &[u8], data: &mut [u8]) -> Option<()> {
-    let decryptor = cbc::Decryptor::<TdesEde3>::new_from_slices(kek, iv).ok()?;
-    decryptor.decrypt_padded_mut::<NoPadding>(data).ok()?;
-    Some(())
+/// A CBC decryption in place (whole 8-byte blocks, no padding) under the KEK, with an IV.
+type CbcDecrypt<'a> = &'a dyn Fn(&[u8], &mut [u8]) -> Option<()>;
+
+/// Steps 2-7 of both unwraps (RFC 3217 3.2 and 4.2): decrypt with the fixed IV, reverse
+/// the octets, take the IV from the front, decrypt the rest with it, and check the key
+/// checksum in the last 8 bytes. The checked data before the checksum, or `None`.
+fn two_pass_unwrap(wrapped: &[u8], decrypt: CbcDecrypt<'_>) -> Option<Zeroizing<Vec<u8>>> {
+    if wrapped.len() < 24 || !wrapped.len().is_multiple_of(8) {
+        return None;
+    }
+    let mut temp = Zeroizing::new(wrapped.to_vec());
+    decrypt(&WRAP_IV, &mut temp)?;
+    temp.reverse();
+    let (iv, rest) = temp.split_at_mut(8);
+    decrypt(iv, rest)?;
+    let (data, icv) = rest.split_at(rest.len() - 8);
+    constant_time::verify_slices_are_equal(&key_checksum(data), icv).ok()?;
+    Some(Zeroizing::new(data.to_vec()))
 }
 
 /// Unwrap a 3DES content key wrapped with id-alg-CMS3DESwrap under the 24-byte `kek`
-/// (RFC 3217 3.2): decrypt with the fixed IV, reverse the octets, take the IV from the
-/// front, decrypt the rest with it, and check the key checksum. `None` on any failure.
+/// (RFC 3217 3.2). `None` on any failure.
 pub fn des3_key_unwrap(kek: &[u8], wrapped: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
     if kek.len() != DES3_KEY_LEN || wrapped.len() != WRAPPED_LEN {
         return None;
     }
-    let mut temp = Zeroizing::new(wrapped.to_vec());
-    des3_cbc_decrypt(kek, &WRAP_IV, &mut temp)?;
-    temp.reverse();
-    let (iv, rest) = temp.split_at_mut(8);
-    des3_cbc_decrypt(kek, iv, rest)?;
-    let (key, icv) = rest.split_at(DES3_KEY_LEN);
-    constant_time::verify_slices_are_equal(&key_checksum(key), icv).ok()?;
-    Some(Zeroizing::new(key.to_vec()))
+    two_pass_unwrap(wrapped, &|iv, data| {
+        let decryptor = cbc::Decryptor::<TdesEde3>::new_from_slices(kek, iv).ok()?;
+        decryptor.decrypt_padded_mut::<NoPadding>(data).ok()?;
+        Some(())
+    })
+}
+
+/// Unwrap a content key wrapped with id-alg-CMSRC2wrap under `kek` with RC2's
+/// `effective_bits` (the RC2wrapParameter, RFC 3217 4.2): after the two passes and the
+/// checksum, the first byte is the key length and the key follows, padded to a multiple
+/// of 8 with fewer than 8 bytes. `None` on any failure.
+pub fn rc2_key_unwrap(
+    kek: &[u8],
+    effective_bits: usize,
+    wrapped: &[u8],
+) -> Option<Zeroizing<Vec<u8>>> {
+    if kek.is_empty() || kek.len() > 128 || !(1..=1024).contains(&effective_bits) {
+        return None;
+    }
+    let data = two_pass_unwrap(wrapped, &|iv, data| {
+        let iv: [u8; 8] = iv.try_into().ok()?;
+        let cipher = Rc2::new_with_eff_key_len(kek, effective_bits);
+        let decryptor = cbc::Decryptor::<Rc2>::inner_iv_init(cipher, &iv.into());
+        decryptor.decrypt_padded_mut::<NoPadding>(data).ok()?;
+        Some(())
+    })?;
+    let (&len, rest) = data.split_first()?;
+    let len = usize::from(len);
+    if len > rest.len() || rest.len() - len >= 8 {
+        return None;
+    }
+    Some(Zeroizing::new(rest[..len].to_vec()))
 }
 
 /// A non-negative INTEGER's magnitude (big-endian, without a leading zero), or `None`.
@@ -143,20 +184,47 @@ pub fn shared_secret(
     key.shared_secret(dh_public_value(originator_public_key)?)
 }
 
-/// RFC 3217 3.1 (wrap), only to test the unwrap (nothing is ever wrapped with 3DES): there
-/// is no standard vector.
+/// RFC 3217 3.1 and 4.1 (wrap), only to test the unwraps (nothing is ever wrapped with 3DES
+/// or RC2): there are no standard vectors. `rc2_bits`: RC2 with these effective key bits
+/// (the key gets its length byte and zero padding), else 3DES.
 #[cfg(test)]
-pub(crate) fn des3_key_wrap_for_tests(kek: &[u8], key: &[u8], iv: [u8; 8]) -> Vec<u8> {
+pub(crate) fn legacy_key_wrap_for_tests(
+    kek: &[u8],
+    key: &[u8],
+    iv: [u8; 8],
+    rc2_bits: Option<usize>,
+) -> Vec<u8> {
     use cbc::cipher::BlockEncryptMut;
     let encrypt = |iv: &[u8], data: &mut Vec<u8>| {
         let len = data.len();
-        cbc::Encryptor::<TdesEde3>::new_from_slices(kek, iv)
-            .unwrap()
-            .encrypt_padded_mut::<NoPadding>(data, len)
-            .unwrap();
+        match rc2_bits {
+            Some(bits) => {
+                let iv: [u8; 8] = iv.try_into().unwrap();
+                cbc::Encryptor::<Rc2>::inner_iv_init(
+                    Rc2::new_with_eff_key_len(kek, bits),
+                    &iv.into(),
+                )
+                .encrypt_padded_mut::<NoPadding>(data, len)
+                .unwrap();
+            }
+            None => {
+                cbc::Encryptor::<TdesEde3>::new_from_slices(kek, iv)
+                    .unwrap()
+                    .encrypt_padded_mut::<NoPadding>(data, len)
+                    .unwrap();
+            }
+        }
     };
-    let mut cekicv = key.to_vec();
-    cekicv.extend(key_checksum(key));
+    let mut cekicv = match rc2_bits {
+        Some(_) => {
+            let mut lcekpad = vec![u8::try_from(key.len()).unwrap()];
+            lcekpad.extend(key);
+            lcekpad.resize(lcekpad.len().div_ceil(8) * 8, 0);
+            lcekpad
+        }
+        None => key.to_vec(),
+    };
+    cekicv.extend(key_checksum(&cekicv));
     encrypt(&iv, &mut cekicv);
     let mut temp = iv.to_vec();
     temp.extend(cekicv);
@@ -263,7 +331,7 @@ mod tests {
     fn des3_key_unwrap_round_trips_and_fails_on_any_change() {
         let kek: Vec<u8> = (1..=24).collect();
         let key: Vec<u8> = (100..124).collect();
-        let wrapped = des3_key_wrap_for_tests(&kek, &key, [9, 8, 7, 6, 5, 4, 3, 2]);
+        let wrapped = legacy_key_wrap_for_tests(&kek, &key, [9, 8, 7, 6, 5, 4, 3, 2], None);
         assert_eq!(wrapped.len(), WRAPPED_LEN);
         assert_eq!(&*des3_key_unwrap(&kek, &wrapped).unwrap(), &key[..]);
         for i in 0..wrapped.len() {
@@ -275,5 +343,23 @@ mod tests {
         other[0] ^= 0x80;
         assert!(des3_key_unwrap(&other, &wrapped).is_none());
         assert!(des3_key_unwrap(&kek, &wrapped[..32]).is_none());
+    }
+
+    /// RC2 wrap round trip (128 effective bits as RFC 3370 4.3.2, and 40), any change or
+    /// other KEK fails, and a 5-byte key (one padding block) comes back at its length.
+    #[test]
+    fn rc2_key_unwrap_round_trips_and_fails_on_any_change() {
+        let kek: Vec<u8> = (30..46).collect();
+        for (bits, key) in [(128, (0..16).collect::<Vec<u8>>()), (40, vec![7u8; 5])] {
+            let wrapped = legacy_key_wrap_for_tests(&kek, &key, [1; 8], Some(bits));
+            assert_eq!(&*rc2_key_unwrap(&kek, bits, &wrapped).unwrap(), &key[..]);
+            for i in 0..wrapped.len() {
+                let mut changed = wrapped.clone();
+                changed[i] ^= 0x01;
+                assert!(rc2_key_unwrap(&kek, bits, &changed).is_none(), "byte {i}");
+            }
+            assert!(rc2_key_unwrap(&kek[1..], bits, &wrapped).is_none());
+            assert!(rc2_key_unwrap(&kek, bits + 8, &wrapped).is_none());
+        }
     }
 }
