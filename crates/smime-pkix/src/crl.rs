@@ -334,7 +334,7 @@ pub fn check_crls(
 
     for point in &points {
         for crl in &complete {
-            let scope = match crl_scope(crl, point, &tbs.issuer, is_ca, time) {
+            let interim = match crl_scope(crl, point, &tbs.issuer, is_ca, time) {
                 Ok(reasons) => reasons,
                 Err(why) => {
                     problems.extend(why);
@@ -342,7 +342,6 @@ pub fn check_crls(
                 }
             };
             // 6.3.3 (d): the CRL must cover a reason not already covered.
-            let interim = scope;
             if (interim & !reasons_mask).is_empty() {
                 continue;
             }
@@ -362,15 +361,12 @@ pub fn check_crls(
                 .filter(|d| delta_applies(d, crl, &signer, time, policy))
                 .max_by(|a, b| compare_numbers(&a.number, &b.number));
             let entry = delta
-                .and_then(|d| d.entry_for(serial, &tbs.issuer))
-                .or_else(|| crl.entry_for(serial, &tbs.issuer));
-            if let Some(entry) = entry {
+                .and_then(|d| Some((d.entry_for(serial, &tbs.issuer)?, d)))
+                .or_else(|| Some((crl.entry_for(serial, &tbs.issuer)?, *crl)));
+            if let Some((entry, listed_in)) = entry {
                 let reason = entry_extension::<CrlReason>(entry, ID_CE_CRL_REASONS);
                 // 6.3.3 (k): removeFromCRL (only meaningful in a delta) means not revoked.
                 if reason != Some(CrlReason::RemoveFromCRL) {
-                    let listed_in = delta
-                        .filter(|d| d.entry_for(serial, &tbs.issuer).is_some())
-                        .unwrap_or(crl);
                     return RevocationStatus::Revoked {
                         detail: format!(
                             "{} since {}, CRL {}",
@@ -510,38 +506,17 @@ fn crl_signer(
     signers: &dyn CrlSignerValidator,
 ) -> std::result::Result<Certificate, String> {
     let mut why = Vec::new();
-    let mut candidates: Vec<Certificate> = [issuer, cert]
+    let own: Vec<&Certificate> = [issuer, cert]
         .into_iter()
         .filter(|c| names_match(&c.tbs_certificate.subject, crl.issuer()))
-        .cloned()
         .collect();
-    let mut tried_others = false;
-    let mut index = 0;
-    loop {
-        if index == candidates.len() {
-            if tried_others {
-                break;
-            }
-            tried_others = true;
-            candidates.extend(signers.validated_crl_signers(crl.issuer(), crl, time));
-            if index == candidates.len() {
-                break;
-            }
-        }
-        let candidate = &candidates[index];
-        index += 1;
-        if let Some(problem) = crl_sign_usage_problem(candidate) {
-            why.push(problem);
-            continue;
-        }
-        match crl_signed_by(crl, candidate, policy) {
-            Ok(true) => return Ok(candidate.clone()),
-            Ok(false) => why.push(format!(
-                "signature does not verify with the key of {}",
-                candidate.tbs_certificate.subject
-            )),
-            Err(e) => why.push(e.to_string()),
-        }
+    if let Some(signer) = first_signer(crl, own, policy, &mut why) {
+        return Ok(signer.clone());
+    }
+    // Only now ask the validator: validating other certificates' paths costs more.
+    let others = signers.validated_crl_signers(crl.issuer(), crl, time);
+    if let Some(signer) = first_signer(crl, others.iter().collect(), policy, &mut why) {
+        return Ok(signer.clone());
     }
     if why.is_empty() {
         why.push(format!("no validated certificate for {}", crl.issuer()));
@@ -551,6 +526,31 @@ fn crl_signer(
         crl.source,
         why.join("; ")
     ))
+}
+
+/// The first of `candidates` that may sign CRLs and whose key verifies `crl`'s signature;
+/// why each other one failed goes to `why`.
+fn first_signer<'c>(
+    crl: &Crl,
+    candidates: Vec<&'c Certificate>,
+    policy: &CryptoPolicy,
+    why: &mut Vec<String>,
+) -> Option<&'c Certificate> {
+    for candidate in candidates {
+        if let Some(problem) = crl_sign_usage_problem(candidate) {
+            why.push(problem);
+            continue;
+        }
+        match crl_signed_by(crl, candidate, policy) {
+            Ok(true) => return Some(candidate),
+            Ok(false) => why.push(format!(
+                "signature does not verify with the key of {}",
+                candidate.tbs_certificate.subject
+            )),
+            Err(e) => why.push(e.to_string()),
+        }
+    }
+    None
 }
 
 /// Why `cert` may not sign CRLs: a keyUsage without cRLSign (RFC 5280 4.2.1.3, 6.3.3 (f)).
