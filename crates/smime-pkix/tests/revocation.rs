@@ -517,6 +517,24 @@ fn crl_given_offline_gives_status_without_requests() {
 }
 
 #[test]
+fn crl_load_reads_pem_bundles_and_der_alike() {
+    let Some(pki) = Pki::new() else { return };
+    let pem = pki.base.read("ca.pem.crl");
+    let mut bundle = pki.base.read("root.pem");
+    bundle.extend_from_slice(&pem);
+    bundle.extend_from_slice(&pem);
+    // Certificates in the bundle are skipped; each CRL is named by its place.
+    let crls = Crl::load(&bundle, "bundle.pem").expect("two CRLs");
+    assert_eq!(crls.len(), 2);
+    assert_eq!(crls[1].source(), "bundle.pem, CRL 2");
+    let der = Crl::load(&pki.base.read("ca.crl"), "ca.crl").expect("one CRL");
+    assert_eq!(der.len(), 1);
+    assert_eq!(crls[0].list(), der[0].list());
+    let err = Crl::load(&pki.base.read("root.pem"), "root.pem").expect_err("no CRL");
+    assert!(err.to_string().contains("root.pem"), "{err}");
+}
+
+#[test]
 fn crl_stale_is_unknown_hard_fail_fails_soft_fail_warns() {
     let Some(pki) = Pki::new() else { return };
     // ca.crl's nextUpdate is a day after it was made: two days on, it is stale.
