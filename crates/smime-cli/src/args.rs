@@ -135,6 +135,25 @@ pub enum RevocationArg {
     Off,
 }
 
+/// Revocation checking of certificate paths (`cert verify`, `verify`).
+#[derive(Args, Debug, Clone)]
+pub struct RevocationArgs {
+    /// CRLs to check against (PEM `X509 CRL` blocks or one DER CRL), besides those fetched.
+    #[arg(long, value_name = "FILE")]
+    pub crl: Vec<PathBuf>,
+    /// Revocation checking: `hard` fails when a status cannot be determined, `soft` only
+    /// warns, `off` checks nothing; a revoked certificate fails under both. Default: `soft`
+    /// for `cert verify`, `off` for `verify` unless --crl or --ocsp-url is given (then `soft`).
+    #[arg(long, value_enum)]
+    pub revocation: Option<RevocationArg>,
+    /// Ask this OCSP responder first, for every certificate of the path.
+    #[arg(long, value_name = "URL")]
+    pub ocsp_url: Option<String>,
+    /// No network: CRLs only from --crl, no OCSP, nothing fetched from the certificates' URLs.
+    #[arg(long)]
+    pub offline: bool,
+}
+
 /// `smime cert verify`.
 #[derive(Args, Debug)]
 pub struct CertVerifyArgs {
@@ -158,19 +177,9 @@ pub struct CertVerifyArgs {
     /// Validate at this time (RFC 3339) instead of now.
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<String>,
-    /// CRLs to check against (PEM `X509 CRL` blocks or one DER CRL), besides those fetched.
-    #[arg(long, value_name = "FILE")]
-    pub crl: Vec<PathBuf>,
-    /// Revocation checking: `hard` fails when a status cannot be determined, `soft` (the
-    /// default) only warns, `off` checks nothing. A revoked certificate fails under both.
-    #[arg(long, value_enum, default_value = "soft")]
-    pub revocation: RevocationArg,
-    /// Ask this OCSP responder first, for every certificate of the path.
-    #[arg(long, value_name = "URL")]
-    pub ocsp_url: Option<String>,
-    /// No network: CRLs only from --crl, no OCSP, no fetching from the certificates' URLs.
-    #[arg(long)]
-    pub offline: bool,
+    /// Revocation checking (default: soft).
+    #[command(flatten)]
+    pub revocation: RevocationArgs,
     /// Accept legacy algorithms in the path: SHA-1 signatures, RSA keys from 1024 bits.
     #[arg(long)]
     pub allow_legacy: bool,
@@ -310,6 +319,9 @@ pub struct VerifyArgs {
     /// Do not check the chain (the report says "not-checked").
     #[arg(long)]
     pub no_chain: bool,
+    /// Revocation checking of the signers' chains (default: off).
+    #[command(flatten)]
+    pub revocation: RevocationArgs,
     /// Do not check the From/Sender address against the signer certificate.
     #[arg(long)]
     pub no_sender_check: bool,

@@ -7,6 +7,7 @@ mod commands;
 mod files;
 mod load;
 mod progress;
+mod revocation;
 
 use std::process::ExitCode;
 

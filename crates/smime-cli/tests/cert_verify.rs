@@ -731,6 +731,21 @@ fn cert_verify_crl_revoked_leaf_fails_like_openssl_crl_check() {
     assert_eq!(report["warnings"], serde_json::json!([]), "{report}");
     // Revocation off: the revoked certificate passes.
     verify(&bad, &["--crl", &crl, "--revocation", "off"], 0);
+    // smime verify checks the signer's chain against the same CRLs when given them.
+    let key = |name: &str| pki.dir.join(format!("{name}.key"));
+    let offline = ["--crl", crl.as_str(), "--offline"];
+    let signer = sign_and_verify_chain(&pki, &bad, &key("bad"), &[], &offline);
+    assert_eq!(signer["status"], "untrusted", "{signer}");
+    assert_eq!(signer["chain"]["failed_rule"]["id"], "revoked", "{signer}");
+    let signer = sign_and_verify_chain(&pki, &good, &key("good"), &[], &offline);
+    assert_eq!(signer["chain"]["status"], "trusted", "{signer}");
+    assert!(
+        !signer["chain"]["warnings"].as_array().unwrap().is_empty(),
+        "{signer}"
+    );
+    // Without revocation options, verify does not check revocation.
+    let signer = sign_and_verify_chain(&pki, &bad, &key("bad"), &[], &[]);
+    assert_eq!(signer["chain"]["status"], "trusted", "{signer}");
     // openssl verify -crl_check agrees.
     for (cert, ok) in [(&good, true), (&bad, false)] {
         let o = openssl_verify(&pki, cert, &["-crl_check", "-CRLfile", &crl]);

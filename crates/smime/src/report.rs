@@ -57,6 +57,9 @@ pub struct ChainReport {
     pub certificates: Vec<CertificateSummary>,
     /// The first rule that failed (RFC 5280 path or RFC 8550 mail rule), when untrusted.
     pub failed_rule: Option<FailedRule>,
+    /// What did not fail the chain but is worth knowing (a revocation status unknown under
+    /// soft-fail).
+    pub warnings: Vec<String>,
 }
 
 impl ChainReport {
@@ -70,6 +73,7 @@ impl ChainReport {
             time_source: None,
             certificates: vec![],
             failed_rule: None,
+            warnings: vec![],
         }
     }
 }

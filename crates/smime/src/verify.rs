@@ -16,7 +16,11 @@
 //! one Sender) found among the signer certificate's addresses (RFC 8550 3, RFC 8551 2.3).
 
 use std::io::{BufRead, BufReader, Read, Write};
+use std::sync::Arc;
 use std::time::SystemTime;
+
+use smime_pkix::options::RevocationMode;
+use smime_pkix::RevocationCheck;
 
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::Certificate;
@@ -54,6 +58,25 @@ pub struct VerifyOptions {
     pub check_sender: bool,
     /// Validate the chain at this time rather than at the signing time or now.
     pub at: Option<SystemTime>,
+    /// Revocation checking of the signers' chains; `None`: not checked.
+    pub revocation: Option<SignerRevocation>,
+}
+
+/// How signer chains are checked for revocation (RFC 5280 6.1.3 (a)(3)).
+#[derive(Clone)]
+pub struct SignerRevocation {
+    /// The CRL/OCSP checker (e.g. `smime_pkix::revocation::RevocationChecker`).
+    pub checker: Arc<dyn RevocationCheck + Send + Sync>,
+    /// Hard-fail or soft-fail on an unknown status.
+    pub mode: RevocationMode,
+}
+
+impl std::fmt::Debug for SignerRevocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignerRevocation")
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
 }
 
 impl VerifyOptions {
@@ -66,6 +89,7 @@ impl VerifyOptions {
             check_chain: true,
             check_sender: true,
             at: None,
+            revocation: None,
         }
     }
 }
@@ -542,6 +566,7 @@ impl Verifier {
             trust_anchors: &self.options.trust_anchors,
             check_chain: self.options.check_chain,
             at: self.options.at,
+            revocation: self.options.revocation.as_ref(),
             content: kept,
         };
         let checked = check_signers(signed, digests, &options);

@@ -11,16 +11,11 @@ use smime_pkix::mail::Purpose;
 use smime_pkix::mail_validation::{validate_for_mail, MailUse, MailValidationReport};
 use smime_pkix::options::{RevocationMode, ValidationOptions};
 
-use smime_pkix::crl::Crl;
-use smime_pkix::fetch::http::HttpFetcher;
-use smime_pkix::fetch::Offline;
-use smime_pkix::revocation::RevocationChecker;
 use smime_pkix::RevocationCheck;
 
-use crate::args::{CertVerifyArgs, PurposeArg, RevocationArg};
+use crate::args::{CertVerifyArgs, PurposeArg};
 use crate::commands::verify::{parse_time, print_report};
-use crate::files::read_file;
-use crate::load;
+use crate::{load, revocation};
 
 /// The `--json` report.
 #[derive(Serialize)]
@@ -49,12 +44,8 @@ pub fn run(args: &CertVerifyArgs) -> Result<bool> {
     };
     let mut options = ValidationOptions::at(time);
     options.allow_legacy = args.allow_legacy;
-    options.revocation = match args.revocation {
-        RevocationArg::Hard => RevocationMode::HardFail,
-        RevocationArg::Soft => RevocationMode::SoftFail,
-        RevocationArg::Off => RevocationMode::Off,
-    };
-    let checker = revocation_checker(args)?;
+    let (mode, checker) = revocation::checker(&args.revocation, RevocationMode::SoftFail)?;
+    options.revocation = mode;
     let purpose = match args.purpose {
         None => Purpose::Any,
         Some(PurposeArg::Sign) => Purpose::Sign,
@@ -65,7 +56,7 @@ pub fn run(args: &CertVerifyArgs) -> Result<bool> {
         &untrusted,
         &anchors,
         &options,
-        checker.as_ref().map(|c| c as &dyn RevocationCheck),
+        checker.as_deref().map(|c| c as &dyn RevocationCheck),
         MailUse {
             purpose,
             address: args.email.as_deref(),
@@ -80,28 +71,6 @@ pub fn run(args: &CertVerifyArgs) -> Result<bool> {
     };
     print_report(&report, args.json, human)?;
     Ok(valid)
-}
-
-/// The CRL/OCSP checker for `--crl`, `--ocsp-url` and `--offline`; `None` with
-/// `--revocation off`.
-fn revocation_checker(args: &CertVerifyArgs) -> Result<Option<RevocationChecker>> {
-    if args.revocation == RevocationArg::Off {
-        return Ok(None);
-    }
-    let mut crls = Vec::new();
-    for path in &args.crl {
-        crls.extend(Crl::load(&read_file(path)?, &path.display().to_string())?);
-    }
-    let checker = if args.offline {
-        RevocationChecker::new(Offline)
-    } else {
-        RevocationChecker::new(HttpFetcher::new())
-    };
-    let checker = checker.with_crls(crls);
-    Ok(Some(match &args.ocsp_url {
-        Some(url) => checker.with_ocsp_responder(url, Vec::new()),
-        None => checker,
-    }))
 }
 
 fn human(report: &CertVerifyReport) -> String {

@@ -3,16 +3,19 @@
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
 use smime::report::VerifyReport;
-use smime::verify::{Verifier, VerifyOptions};
+use smime::verify::{SignerRevocation, Verifier, VerifyOptions};
 use smime::CryptoPolicy;
+use smime_pkix::options::RevocationMode;
+use smime_pkix::RevocationCheck;
 
 use crate::args::VerifyArgs;
 use crate::files::{open_input, read_file, Output};
-use crate::load;
+use crate::{load, revocation};
 
 /// Verify the input; returns whether the message is valid.
 pub fn run(args: &VerifyArgs) -> Result<bool> {
@@ -25,6 +28,17 @@ pub fn run(args: &VerifyArgs) -> Result<bool> {
     if let Some(at) = &args.at {
         options.at = Some(parse_time(at)?);
     }
+    let wanted = !args.revocation.crl.is_empty() || args.revocation.ocsp_url.is_some();
+    let default = if wanted {
+        RevocationMode::SoftFail
+    } else {
+        RevocationMode::Off
+    };
+    let (mode, checker) = revocation::checker(&args.revocation, default)?;
+    options.revocation = checker.map(|checker| SignerRevocation {
+        checker: checker as Arc<dyn RevocationCheck + Send + Sync>,
+        mode,
+    });
     let verifier = Verifier::new(options);
     let input = open_input(args.input.as_deref())?;
     let mut content_out = args
@@ -155,6 +169,9 @@ pub(crate) fn human(report: &VerifyReport) -> String {
             let _ = write!(line, " [at {at}, {src}]");
         }
         let _ = writeln!(s, "{line}");
+        for w in &chain.warnings {
+            let _ = writeln!(s, "  Chain warning: {w}");
+        }
         for p in &signer.problems {
             let _ = writeln!(s, "  Problem: {p}");
         }

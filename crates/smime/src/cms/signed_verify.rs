@@ -46,6 +46,8 @@ pub struct SignerCheckOptions<'a> {
     pub check_chain: bool,
     /// Validate the chain at this time instead of the signing time or now.
     pub at: Option<SystemTime>,
+    /// Revocation checking of the chain; `None`: not checked.
+    pub revocation: Option<&'a crate::verify::SignerRevocation>,
     /// The content, if it is small enough to have been kept (needed only for SignerInfos
     /// without signed attributes and a pure-EdDSA signature).
     pub content: Option<&'a [u8]>,
@@ -432,6 +434,7 @@ fn chain_report(
             time_source: Some(source.into()),
             certificates: vec![],
             failed_rule: None,
+            warnings: vec![],
         };
     }
     let intermediates: Vec<Certificate> = signed
@@ -442,14 +445,15 @@ fn chain_report(
         .collect();
     let mut validation = ValidationOptions::at(at);
     validation.allow_legacy = options.policy.legacy_allowed();
-    // No CRL or OCSP source is wired into message verification yet.
-    validation.revocation = RevocationMode::Off;
+    validation.revocation = options.revocation.map_or(RevocationMode::Off, |r| r.mode);
     let report = validate_for_mail(
         cert,
         &intermediates,
         options.trust_anchors,
         &validation,
-        None,
+        options
+            .revocation
+            .map(|r| r.checker.as_ref() as &dyn smime_pkix::RevocationCheck),
         MailUse {
             purpose: Purpose::Sign,
             address: None,
@@ -467,6 +471,7 @@ fn chain_report(
         time_source: Some(source.into()),
         certificates: report.path,
         failed_rule: report.failed_rule,
+        warnings: report.warnings,
     }
 }
 
