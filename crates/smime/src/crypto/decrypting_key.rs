@@ -333,27 +333,32 @@ mod tests {
     use super::*;
     use crate::crypto::test_pki::Pki;
 
+    /// The files of key `name` (`name.key`, PKCS#8 PEM) in each form: PKCS#8 PEM, the
+    /// traditional form (PKCS#1 / SEC1) in PEM and in DER.
+    fn key_forms(pki: &Pki, name: &str) -> [String; 3] {
+        let key = format!("{name}.key");
+        let traditional = format!("{name}.trad.pem");
+        let der = format!("{name}.trad.der");
+        pki.openssl(&["pkey", "-in", &key, "-traditional", "-out", &traditional]);
+        pki.openssl(&[
+            "pkey",
+            "-in",
+            &key,
+            "-traditional",
+            "-outform",
+            "DER",
+            "-out",
+            &der,
+        ]);
+        [key, traditional, der]
+    }
+
     #[test]
     fn from_pem_or_der_reads_each_key_kind_in_each_form() {
         let pki = Pki::new();
         for (name, kind) in [("rsa", "rsa2048"), ("p256", "p256"), ("p384", "p384")] {
             pki.key(name, kind);
-            // PKCS#8 PEM (genpkey), the traditional form (PKCS#1 / SEC1) PEM and DER.
-            let traditional = format!("{name}.trad.pem");
-            let der = format!("{name}.trad.der");
-            let key = format!("{name}.key");
-            pki.openssl(&["pkey", "-in", &key, "-traditional", "-out", &traditional]);
-            pki.openssl(&[
-                "pkey",
-                "-in",
-                &key,
-                "-traditional",
-                "-outform",
-                "DER",
-                "-out",
-                &der,
-            ]);
-            let kinds: Vec<DecryptingKeyKind> = [key, traditional, der]
+            let kinds: Vec<DecryptingKeyKind> = key_forms(&pki, name)
                 .iter()
                 .map(|f| {
                     DecryptingKey::from_pem_or_der(&pki.read(f), f)
@@ -375,6 +380,37 @@ mod tests {
             DecryptingKeyKind::Agreement(AgreementCurve::X25519)
         );
         assert_eq!(x.description(), "X25519");
+    }
+
+    /// An RSA-1024 key reads in PKCS#8 and in PKCS#1 (traditional) form, PEM and DER,
+    /// through the legacy path, and says it is legacy; an RSA-512 key does not read.
+    #[test]
+    fn from_pem_or_der_reads_rsa_1024_as_legacy_in_each_form() {
+        let pki = Pki::new();
+        for bits in ["1024", "512"] {
+            let name = format!("r{bits}");
+            pki.openssl(&[
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                &format!("rsa_keygen_bits:{bits}"),
+                "-out",
+                &format!("{name}.key"),
+            ]);
+            for file in &key_forms(&pki, &name) {
+                let read = DecryptingKey::from_pem_or_der(&pki.read(file), file);
+                if bits == "512" {
+                    let err = read.unwrap_err().to_string();
+                    assert!(err.starts_with(file.as_str()), "{err}");
+                    continue;
+                }
+                let k = read.unwrap();
+                assert_eq!(k.kind(), DecryptingKeyKind::Rsa, "{file}");
+                assert_eq!(k.description(), "RSA 1024", "{file}");
+                assert!(k.legacy().is_some(), "{file}");
+            }
+        }
     }
 
     #[test]
