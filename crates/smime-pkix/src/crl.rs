@@ -22,7 +22,7 @@ use der::asn1::Uint;
 use der::{Decode, Encode};
 use x509_cert::crl::{CertificateList, RevokedCert};
 use x509_cert::ext::pkix::crl::dp::{DistributionPoint, IssuingDistributionPoint, ReasonFlags};
-use x509_cert::ext::pkix::crl::{BaseCrlNumber, CrlDistributionPoints, CrlNumber};
+use x509_cert::ext::pkix::crl::{BaseCrlNumber, CrlDistributionPoints, CrlNumber, FreshestCrl};
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName, GeneralNames};
 use x509_cert::ext::pkix::{
     AuthorityKeyIdentifier, BasicConstraints, CrlReason, KeyUsage, KeyUsages,
@@ -53,6 +53,8 @@ pub struct Crl {
     issuing_distribution_point: Option<IssuingDistributionPoint>,
     /// The keyIdentifier of authorityKeyIdentifier (5.2.1).
     authority_key_id: Option<Vec<u8>>,
+    /// The URIs of freshestCRL (5.2.6): where its delta CRLs are published.
+    freshest: Vec<String>,
     /// Why the CRL cannot be used at all (an unrecognised critical CRL or entry extension,
     /// 5.2 and 5.3), if it cannot.
     unusable: Option<String>,
@@ -113,6 +115,7 @@ impl Crl {
             base_number: None,
             issuing_distribution_point: None,
             authority_key_id: None,
+            freshest: Vec::new(),
             unusable: None,
         };
         let extensions = crl
@@ -137,6 +140,9 @@ impl Crl {
                 ID_CE_ISSUING_DISTRIBUTION_POINT => {
                     crl.issuing_distribution_point =
                         Some(IssuingDistributionPoint::from_der(value).map_err(bad)?)
+                }
+                ID_CE_FRESHEST_CRL => {
+                    crl.freshest = point_uris(&FreshestCrl::from_der(value).map_err(bad)?.0)
                 }
                 ID_CE_AUTHORITY_KEY_IDENTIFIER => {
                     crl.authority_key_id = AuthorityKeyIdentifier::from_der(value)
@@ -186,6 +192,12 @@ impl Crl {
             .tbs_cert_list
             .next_update
             .map(|t| t.to_system_time())
+    }
+
+    /// The URIs of its freshestCRL extension (RFC 5280 5.2.6), where delta CRLs for it are
+    /// published.
+    pub fn freshest_crl_urls(&self) -> &[String] {
+        &self.freshest
     }
 
     /// Whether this is a delta CRL (it carries deltaCRLIndicator, RFC 5280 5.2.4).
@@ -623,6 +635,23 @@ fn uint_bytes(value: &Uint) -> Vec<u8> {
     let bytes = value.as_bytes();
     let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
     bytes[first..].to_vec()
+}
+
+/// The URIs of the fullNames of `points` (cRLDistributionPoints, freshestCRL: RFC 5280
+/// 4.2.1.13, 4.2.1.15), in order.
+pub(crate) fn point_uris(points: &[DistributionPoint]) -> Vec<String> {
+    points
+        .iter()
+        .filter_map(|p| match &p.distribution_point {
+            Some(DistributionPointName::FullName(names)) => Some(names),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|n| match n {
+            GeneralName::UniformResourceIdentifier(uri) => Some(uri.to_string()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The full names of a distribution point name (RFC 5280 4.2.1.13):

@@ -7,8 +7,9 @@
 //! 1. the configured OCSP responder (RFC 6960),
 //! 2. the OCSP responders named in the certificate's authorityInfoAccess (RFC 5280 4.2.2.1),
 //! 3. the CRLs given by the caller,
-//! 4. the CRLs fetched from the certificate's cRLDistributionPoints (RFC 5280 4.2.1.13),
-//!    together with the given ones, cached by URL until their nextUpdate.
+//! 4. the CRLs fetched from the certificate's cRLDistributionPoints (RFC 5280 4.2.1.13)
+//!    and the delta CRLs named by freshestCRL (the certificate's, 4.2.1.15, or a complete
+//!    CRL's, 5.2.6), together with the given ones, cached by URL until their nextUpdate.
 //!
 //! Everything fetched goes through the [`Fetcher`]; with [`crate::fetch::Offline`] no
 //! request is made and only the given CRLs count.
@@ -17,14 +18,13 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::SystemTime;
 
-use const_oid::db::rfc5280::ID_CE_CRL_DISTRIBUTION_POINTS;
-use x509_cert::ext::pkix::crl::CrlDistributionPoints;
-use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+use const_oid::db::rfc5280::{ID_CE_CRL_DISTRIBUTION_POINTS, ID_CE_FRESHEST_CRL};
+use x509_cert::ext::pkix::crl::{CrlDistributionPoints, FreshestCrl};
 use x509_cert::ext::pkix::CrlReason;
 use x509_cert::name::Name;
 use x509_cert::Certificate;
 
-use crate::crl::{certificate_extension, check_crls, Crl, CrlSignerValidator};
+use crate::crl::{certificate_extension, check_crls, point_uris, Crl, CrlSignerValidator};
 use crate::fetch::{FetchKind, Fetcher};
 use crate::names::NormalizedName;
 use crate::ocsp::{build_request, responder_urls, verify_response, ResponseCheck};
@@ -158,8 +158,24 @@ impl RevocationChecker {
         }
         if self.fetch_crls {
             let mut fetched = Vec::new();
-            for url in distribution_point_urls(cert) {
-                match self.fetch_crl(&url, time) {
+            let complete_urls = distribution_point_urls(cert);
+            for url in &complete_urls {
+                match self.fetch_crl(url, time) {
+                    Ok(crls) => fetched.extend(crls),
+                    Err(e) => why.push(e),
+                }
+            }
+            // Delta CRLs (RFC 5280 5.2.4) where the certificate (4.2.1.15) or a complete
+            // CRL (5.2.6) says they are published.
+            let mut delta_urls = freshest_crl_urls(cert);
+            for crl in self.crls.iter().chain(&fetched).filter(|c| !c.is_delta()) {
+                delta_urls.extend_from_slice(crl.freshest_crl_urls());
+            }
+            delta_urls.sort();
+            delta_urls.dedup();
+            delta_urls.retain(|url| !complete_urls.contains(url));
+            for url in &delta_urls {
+                match self.fetch_crl(url, time) {
                     Ok(crls) => fetched.extend(crls),
                     Err(e) => why.push(e),
                 }
@@ -289,22 +305,14 @@ impl CrlSignerValidator for PathSigners<'_, '_> {
 /// The URIs of the certificate's cRLDistributionPoints fullNames (RFC 5280 4.2.1.13), in
 /// order; HTTP ones are what a [`Fetcher`] can usually serve.
 pub fn distribution_point_urls(cert: &Certificate) -> Vec<String> {
-    let Some(points) =
-        certificate_extension::<CrlDistributionPoints>(cert, ID_CE_CRL_DISTRIBUTION_POINTS)
-    else {
-        return Vec::new();
-    };
-    points
-        .0
-        .iter()
-        .filter_map(|p| match &p.distribution_point {
-            Some(DistributionPointName::FullName(names)) => Some(names),
-            _ => None,
-        })
-        .flatten()
-        .filter_map(|n| match n {
-            GeneralName::UniformResourceIdentifier(uri) => Some(uri.to_string()),
-            _ => None,
-        })
-        .collect()
+    certificate_extension::<CrlDistributionPoints>(cert, ID_CE_CRL_DISTRIBUTION_POINTS)
+        .map(|points| point_uris(&points.0))
+        .unwrap_or_default()
+}
+
+/// The URIs of the certificate's freshestCRL (RFC 5280 4.2.1.15): its delta CRLs.
+pub fn freshest_crl_urls(cert: &Certificate) -> Vec<String> {
+    certificate_extension::<FreshestCrl>(cert, ID_CE_FRESHEST_CRL)
+        .map(|points| point_uris(&points.0))
+        .unwrap_or_default()
 }
