@@ -3,11 +3,16 @@
 
 mod common;
 
+use std::time::SystemTime;
+
 use common::Pki;
 use smime_pkix::mail::{
     certificate_email_addresses, check_address, check_extended_key_usage, check_key_usage,
     check_mail_rules, MailRuleFailure, Purpose,
 };
+use smime_pkix::mail_validation::{validate_for_mail, MailUse};
+use smime_pkix::options::{RevocationMode, ValidationOptions};
+use smime_pkix::x509_cert::Certificate;
 
 const SIGN: &str = "keyUsage=critical,digitalSignature\n";
 
@@ -310,4 +315,102 @@ fn mail_rules_first_failure_is_eku_then_key_usage_then_address() {
         "mail_address_binding"
     );
     assert_eq!(rule(Purpose::Encrypt, Some("a@example.com")), "none");
+}
+
+/// Options for validation now (after the certificates were made: openssl sets their
+/// notBefore to the second they are made in), without revocation.
+fn now() -> ValidationOptions {
+    let mut options = ValidationOptions::at(SystemTime::now());
+    options.revocation = RevocationMode::Off;
+    options
+}
+
+/// A CA under the root permitted only addresses at example.com (and its subdomains), with
+/// mail.bad.example.com excluded.
+fn constrained_ca(pki: &Pki) -> Certificate {
+    pki.leaf(
+        "ca",
+        "p256",
+        "/CN=Constrained CA",
+        "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n\
+         nameConstraints=critical,permitted;email:example.com,permitted;email:.example.com,\
+         excluded;email:mail.bad.example.com\n",
+    )
+}
+
+#[test]
+fn validate_for_mail_name_constraints_permit_and_exclude_addresses() {
+    let pki = Pki::new();
+    let ca = constrained_ca(&pki);
+    let anchors = [pki.cert("root")];
+    for (name, email, expected) in [
+        ("inside", "a@example.com", "none"),
+        ("sub", "b@x.example.com", "none"),
+        ("outside", "c@example.org", "name_constraints"),
+        ("excluded", "d@mail.bad.example.com", "name_constraints"),
+    ] {
+        let leaf = pki.issue(
+            name,
+            "p256",
+            &format!("/CN={name}"),
+            &format!("{SIGN}subjectAltName=email:{email}\n"),
+            "ca",
+        );
+        let report = validate_for_mail(
+            &leaf,
+            std::slice::from_ref(&ca),
+            &anchors,
+            &now(),
+            None,
+            MailUse {
+                purpose: Purpose::Sign,
+                address: Some(email),
+            },
+        );
+        let got = report
+            .failed_rule
+            .as_ref()
+            .map_or("none", |f| f.id.as_str());
+        assert_eq!(got, expected, "{name}: {report:?}");
+        assert_eq!(report.valid, expected == "none");
+        if let Some(f) = &report.failed_rule {
+            assert_eq!(f.certificate_index, 0, "{name}");
+            assert!(f.rfc_section.starts_with("RFC 5280 6.1.3"), "{f:?}");
+        }
+        assert_eq!(report.path.len(), 3, "{name}");
+        assert_eq!(report.path[0].subject, format!("CN={name}"));
+    }
+}
+
+#[test]
+fn validate_for_mail_path_failure_comes_before_mail_rules() {
+    let pki = Pki::new();
+    let ca = constrained_ca(&pki);
+    // Outside the constraints AND not for email: the path rule is reported.
+    let leaf = pki.issue(
+        "both-wrong",
+        "p256",
+        "/CN=both-wrong",
+        "extendedKeyUsage=serverAuth\nsubjectAltName=email:e@example.org\n",
+        "ca",
+    );
+    let tls = pki.leaf("tls", "p256", "/CN=tls", "extendedKeyUsage=serverAuth\n");
+    // After every certificate is made: their notBefore is the second they were made in.
+    let options = now();
+    let usage = MailUse {
+        purpose: Purpose::Sign,
+        address: Some("e@example.org"),
+    };
+    let anchors = [pki.cert("root")];
+    let report = validate_for_mail(&leaf, &[ca], &anchors, &options, None, usage);
+    assert_eq!(report.failed_rule.unwrap().id, "name_constraints");
+    // Without the CA no path at all.
+    let report = validate_for_mail(&leaf, &[], &anchors, &options, None, usage);
+    assert_eq!(report.failed_rule.unwrap().id, "issuer_not_found");
+    // Under the root directly the path is fine and the EKU rule fails.
+    let report = validate_for_mail(&tls, &[], &anchors, &options, None, usage);
+    let failed = report.failed_rule.unwrap();
+    assert_eq!(failed.id, "mail_extended_key_usage");
+    assert_eq!(failed.rfc_section, "RFC 8550 4.4.4");
+    assert_eq!(report.path.len(), 2);
 }

@@ -99,6 +99,18 @@ impl Pki {
     /// `extensions` (x509v3 config lines, sections such as `[alt]` last; `-force_pubkey` so a
     /// key-agreement-only key works).
     pub fn leaf(&self, name: &str, kind: &str, subject: &str, extensions: &str) -> Certificate {
+        self.issue(name, kind, subject, extensions, "root")
+    }
+
+    /// [`Pki::leaf`] issued by `issuer` (`issuer.pem`, `issuer.key`) instead of the root.
+    pub fn issue(
+        &self,
+        name: &str,
+        kind: &str,
+        subject: &str,
+        extensions: &str,
+        issuer: &str,
+    ) -> Certificate {
         self.key(name, kind);
         let (key, public, ext, out) = (
             format!("{name}.key"),
@@ -107,6 +119,7 @@ impl Pki {
             format!("{name}.pem"),
         );
         self.openssl(&["pkey", "-in", &key, "-pubout", "-out", &public]);
+        let (ca, ca_key) = (format!("{issuer}.pem"), format!("{issuer}.key"));
         self.write(
             &ext,
             format!("authorityKeyIdentifier=keyid\n{extensions}").as_bytes(),
@@ -122,9 +135,9 @@ impl Pki {
             "-force_pubkey",
             &public,
             "-CA",
-            "root.pem",
+            &ca,
             "-CAkey",
-            "root.key",
+            &ca_key,
             "-extfile",
             &ext,
             "-out",
