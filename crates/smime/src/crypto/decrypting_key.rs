@@ -18,6 +18,7 @@ use const_oid::ObjectIdentifier;
 use zeroize::Zeroizing;
 
 use super::cipher::random_bytes;
+use super::external_key::ExternalDecrypter;
 use super::ffi::dh::DhPrivateKey;
 use super::ffi::rsa::ShortRsaKey;
 use super::key_agreement::{self, AgreementCurve, KeyAgreement, EC_PUBLIC_KEY, X25519};
@@ -35,6 +36,8 @@ enum Inner {
     Agreement(AgreementCurve, agreement::PrivateKey),
     /// X9.42 Diffie-Hellman: legacy, through aws-lc directly.
     Dh(DhPrivateKey),
+    /// An RSA key held outside the process (a PKCS#11 token).
+    External(Box<dyn ExternalDecrypter>),
 }
 
 /// A private key that can unwrap content-encryption keys.
@@ -60,6 +63,7 @@ impl std::fmt::Debug for DecryptingKey {
             Inner::ShortRsa(k) => write!(f, "DecryptingKey(RSA-{})", k.bits()),
             Inner::Agreement(curve, _) => write!(f, "DecryptingKey({})", curve.name()),
             Inner::Dh(k) => write!(f, "DecryptingKey(DH-{})", k.prime_bits()),
+            Inner::External(k) => write!(f, "DecryptingKey({})", k.description()),
         }
     }
 }
@@ -167,6 +171,14 @@ fn rsa_key(pkcs8: &[u8]) -> Option<Inner> {
 }
 
 impl DecryptingKey {
+    /// An RSA key held outside the process (a PKCS#11 token), which opens
+    /// KeyTransRecipientInfo through `decrypter`; failures still yield a random key.
+    pub fn external(decrypter: Box<dyn ExternalDecrypter>) -> DecryptingKey {
+        DecryptingKey {
+            inner: Inner::External(decrypter),
+        }
+    }
+
     /// Read a key from PEM (`PRIVATE KEY`, `RSA PRIVATE KEY` or `EC PRIVATE KEY`; other
     /// blocks such as `EC PARAMETERS` are skipped) or DER. Encrypted keys are refused with
     /// a hint. `what` (a file name) goes in errors.
@@ -201,7 +213,7 @@ impl DecryptingKey {
     /// What kind of RecipientInfo the key opens.
     pub fn kind(&self) -> DecryptingKeyKind {
         match &self.inner {
-            Inner::Rsa(_) | Inner::ShortRsa(_) => DecryptingKeyKind::Rsa,
+            Inner::Rsa(_) | Inner::ShortRsa(_) | Inner::External(_) => DecryptingKeyKind::Rsa,
             Inner::Agreement(curve, _) => DecryptingKeyKind::Agreement(*curve),
             Inner::Dh(_) => DecryptingKeyKind::Dh,
         }
@@ -215,6 +227,7 @@ impl DecryptingKey {
             Inner::Agreement(AgreementCurve::X25519, _) => "X25519".into(),
             Inner::Agreement(curve, _) => format!("EC {}", curve.name()),
             Inner::Dh(k) => format!("X9.42 DH {}", k.prime_bits()),
+            Inner::External(k) => k.description(),
         }
     }
 
@@ -269,6 +282,11 @@ impl DecryptingKey {
                 (buffer, len)
             }
             Inner::Agreement(..) | Inner::Dh(_) => return Ok(random),
+            Inner::External(k) => {
+                let decrypted = k.decrypt(transport, encrypted_key);
+                let len = decrypted.as_ref().map(|d| d.len());
+                (decrypted.unwrap_or_default(), len)
+            }
         };
         // 0xFF when the unwrap worked and has the right length, else 0x00, computed without
         // branching on the values.

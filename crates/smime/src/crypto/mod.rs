@@ -9,6 +9,7 @@ mod certificate;
 pub mod chacha20_poly1305;
 pub mod cipher;
 mod decrypting_key;
+pub mod external_key;
 #[allow(unsafe_code)]
 mod ffi;
 pub mod gcm;

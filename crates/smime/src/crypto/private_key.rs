@@ -9,10 +9,12 @@ use der::Decode;
 use spki::SubjectPublicKeyInfoOwned;
 use zeroize::Zeroizing;
 
+use super::external_key::ExternalSigner;
 use super::pem_blocks;
 use super::{DigestAlgorithm, SignatureScheme};
 use crate::ber::{Element, Tag};
 use crate::{Error, Result};
+use smime_pkix::signature::{EC_PUBLIC_KEY, P256, P384, P521, RSA_ENCRYPTION};
 use spki::AlgorithmIdentifierOwned;
 
 /// id-RSASSA-PSS as a key algorithm (RFC 4055 1.2).
@@ -27,7 +29,20 @@ enum Inner {
     /// and the DER to make pairs for other digests (the backend ties a pair to one digest).
     Ec(EcdsaKeyPair, usize, Zeroizing<Vec<u8>>),
     Ed25519(Ed25519KeyPair),
+    /// A key held outside the process (a PKCS#11 token), and its kind read from its public key.
+    External(Box<dyn ExternalSigner>, ExternalKind),
 }
+
+/// What an external key is, from its SubjectPublicKeyInfo.
+#[derive(Clone, Copy)]
+enum ExternalKind {
+    Rsa,
+    /// The curve index into [`EC_ALGORITHMS`].
+    Ec(usize),
+}
+
+/// The named curves (RFC 5480 2.1.1.1) in the order of [`EC_ALGORITHMS`].
+const EC_CURVES: [der::asn1::ObjectIdentifier; 3] = [P256, P384, P521];
 
 /// A private key that can sign.
 pub struct PrivateKey {
@@ -43,6 +58,9 @@ impl std::fmt::Debug for PrivateKey {
             Inner::Rsa(_, Some(_)) => "RSA-PSS",
             Inner::Ec(..) => "EC",
             Inner::Ed25519(_) => "Ed25519",
+            Inner::External(ref signer, _) => {
+                return write!(f, "PrivateKey({})", signer.description())
+            }
         };
         write!(f, "PrivateKey({kind})")
     }
@@ -90,6 +108,7 @@ fn spki_of(inner: &Inner) -> Option<SubjectPublicKeyInfoOwned> {
         Inner::Rsa(k, None) => k.public_key().as_der().ok()?.as_ref().to_vec(),
         Inner::Ec(k, ..) => k.public_key().as_der().ok()?.as_ref().to_vec(),
         Inner::Ed25519(k) => k.public_key().as_der().ok()?.as_ref().to_vec(),
+        Inner::External(signer, _) => return Some(signer.public_key_spki()),
     };
     SubjectPublicKeyInfoOwned::from_der(&der).ok()
 }
@@ -153,6 +172,37 @@ fn ec_signing_algorithm(
 }
 
 impl PrivateKey {
+    /// A key held outside the process (a PKCS#11 token): RSA, or ECDSA on P-256, P-384 or
+    /// P-521, as its public key says. Signing goes through `signer`.
+    pub fn external(signer: Box<dyn ExternalSigner>) -> Result<PrivateKey> {
+        let spki = signer.public_key_spki();
+        let kind = if spki.algorithm.oid == RSA_ENCRYPTION {
+            Some(ExternalKind::Rsa)
+        } else if spki.algorithm.oid == EC_PUBLIC_KEY {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.decode_as::<der::asn1::ObjectIdentifier>().ok());
+            EC_CURVES
+                .iter()
+                .position(|c| Some(*c) == curve)
+                .map(ExternalKind::Ec)
+        } else {
+            None
+        };
+        let kind = kind.ok_or_else(|| {
+            Error::key(
+                signer.description(),
+                "an external key must be RSA or EC P-256/384/521",
+            )
+        })?;
+        Ok(PrivateKey {
+            inner: Inner::External(signer, kind),
+            spki,
+        })
+    }
+
     /// Read a key from PEM (RFC 7468: `PRIVATE KEY` for PKCS#8 (RFC 5958), `RSA PRIVATE KEY`
     /// for PKCS#1 (RFC 8017 A.1.2), `EC PRIVATE KEY` for SEC1 (RFC 5915); other blocks such as
     /// `EC PARAMETERS` are skipped; the first key block is used) or from DER in any of those
@@ -211,9 +261,12 @@ impl PrivateKey {
     /// P-256, SHA-384 for P-384, SHA-512 for P-521 and Ed25519.
     pub fn default_digest(&self) -> DigestAlgorithm {
         match &self.inner {
-            Inner::Rsa(..) => DigestAlgorithm::Sha256,
+            Inner::Rsa(..) | Inner::External(_, ExternalKind::Rsa | ExternalKind::Ec(0)) => {
+                DigestAlgorithm::Sha256
+            }
             Inner::Ec(_, 0, _) => DigestAlgorithm::Sha256,
-            Inner::Ec(_, 1, _) => DigestAlgorithm::Sha384,
+            Inner::Ec(_, 1, _) | Inner::External(_, ExternalKind::Ec(1)) => DigestAlgorithm::Sha384,
+            Inner::External(..) => DigestAlgorithm::Sha512,
             Inner::Ec(..) | Inner::Ed25519(_) => DigestAlgorithm::Sha512,
         }
     }
@@ -240,6 +293,10 @@ impl PrivateKey {
                 Ok(SignatureScheme::Ecdsa(digest))
             }
             (Inner::Ed25519(_), false) => Ok(SignatureScheme::Ed25519),
+            // The token says whether it can; the engine does not know its mechanisms.
+            (Inner::External(_, ExternalKind::Rsa), false) => Ok(SignatureScheme::RsaPkcs1(digest)),
+            (Inner::External(_, ExternalKind::Rsa), true) => Ok(SignatureScheme::RsaPss(digest)),
+            (Inner::External(_, ExternalKind::Ec(_)), false) => Ok(SignatureScheme::Ecdsa(digest)),
             (_, true) => Err(Error::key("signer key", "RSA-PSS needs an RSA key")),
         }
     }
@@ -292,6 +349,7 @@ impl PrivateKey {
                     .to_vec())
             }
             (Inner::Ed25519(k), SignatureScheme::Ed25519) => Ok(k.sign(message).as_ref().to_vec()),
+            (Inner::External(signer, _), _) => signer.sign(scheme, message),
             _ => Err(Error::key(
                 "signer key",
                 format!("this key cannot make a {} signature", scheme.name()),
