@@ -143,7 +143,8 @@ pub struct RevocationArgs {
     pub crl: Vec<PathBuf>,
     /// Revocation checking: `hard` fails when a status cannot be determined, `soft` only
     /// warns, `off` checks nothing; a revoked certificate fails under both. Default: `soft`
-    /// for `cert verify`, `off` for `verify` unless --crl or --ocsp-url is given (then `soft`).
+    /// for `cert verify`; for `verify` and `encrypt --trust`, `soft` when --crl or
+    /// --ocsp-url is given, else `off`.
     #[arg(long, value_enum)]
     pub revocation: Option<RevocationArg>,
     /// Ask this OCSP responder first, for every certificate of the path.
@@ -423,6 +424,9 @@ pub struct RecipientArgs {
     /// Intermediate certificates for validating the recipients (with --trust).
     #[arg(long, value_name = "FILE", requires = "trust")]
     pub untrusted: Vec<PathBuf>,
+    /// Revocation checking of the recipients' paths (with --trust; default: off).
+    #[command(flatten)]
+    pub revocation: RevocationArgs,
 }
 
 /// `smime encrypt`.

@@ -13,6 +13,16 @@ use smime_pkix::revocation::RevocationChecker;
 use crate::args::{RevocationArg, RevocationArgs};
 use crate::files::read_file;
 
+/// The default mode of commands that check revocation only when asked (`verify`,
+/// `encrypt --trust`): soft-fail when CRLs or an OCSP responder are given, else off.
+pub fn when_asked(args: &RevocationArgs) -> RevocationMode {
+    if args.crl.is_empty() && args.ocsp_url.is_none() {
+        RevocationMode::Off
+    } else {
+        RevocationMode::SoftFail
+    }
+}
+
 /// The mode (`default` unless `--revocation` is given) and the checker; no checker when
 /// the mode is off. Without `--offline`, CRLs and OCSP responses are fetched over HTTP.
 pub fn checker(

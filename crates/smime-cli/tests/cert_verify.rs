@@ -746,6 +746,29 @@ fn cert_verify_crl_revoked_leaf_fails_like_openssl_crl_check() {
     // Without revocation options, verify does not check revocation.
     let signer = sign_and_verify_chain(&pki, &bad, &key("bad"), &[], &[]);
     assert_eq!(signer["chain"]["status"], "trusted", "{signer}");
+    // encrypt --trust refuses a revoked recipient when given the CRL.
+    let tmp = pki.scratch();
+    let input = tmp.path().join("in.eml");
+    std::fs::write(&input, common::plain_message("a@example.com", "secret")).unwrap();
+    let (input, out) = (s(&input), s(&tmp.path().join("out.eml")));
+    let o = smime(&[
+        "encrypt",
+        "--to",
+        &s(&bad),
+        "--trust",
+        &root,
+        "--untrusted",
+        &int,
+        "--crl",
+        &crl,
+        "--offline",
+        "--in",
+        &input,
+        "--out",
+        &out,
+    ]);
+    o.assert_code(2);
+    assert!(o.stderr.contains("[rule revoked]"), "{o}");
     // openssl verify -crl_check agrees.
     for (cert, ok) in [(&good, true), (&bad, false)] {
         let o = openssl_verify(&pki, cert, &["-crl_check", "-CRLfile", &crl]);

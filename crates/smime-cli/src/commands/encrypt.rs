@@ -13,12 +13,13 @@ use smime::report::SignerReport;
 use smime::verify::{Verifier, VerifyOptions};
 use smime_pkix::mail::Purpose;
 use smime_pkix::mail_validation::{validate_for_mail, MailUse};
-use smime_pkix::options::{RevocationMode, ValidationOptions};
+use smime_pkix::options::ValidationOptions;
+use smime_pkix::RevocationCheck;
 use x509_cert::Certificate;
 
 use crate::args::{CipherArg, EncryptArgs, KeyTransportArg, RecipientArgs, RecipientIdArg};
 use crate::files::{open_input, read_file, Output};
-use crate::load;
+use crate::{load, revocation};
 
 /// Encrypt the input message to the recipients.
 pub fn run(args: &EncryptArgs) -> Result<()> {
@@ -89,15 +90,16 @@ fn refuse_invalid_recipients(certificates: &[Certificate], args: &RecipientArgs)
     let anchors = load::anchors(&args.trust)?;
     let untrusted = load::certificates(&args.untrusted)?;
     let mut options = ValidationOptions::at(SystemTime::now());
-    // No CRL or OCSP source is wired in yet.
-    options.revocation = RevocationMode::Off;
+    let default = revocation::when_asked(&args.revocation);
+    let (mode, checker) = revocation::checker(&args.revocation, default)?;
+    options.revocation = mode;
     for (i, cert) in certificates.iter().enumerate() {
         let report = validate_for_mail(
             cert,
             &untrusted,
             &anchors,
             &options,
-            None,
+            checker.as_deref().map(|c| c as &dyn RevocationCheck),
             MailUse {
                 purpose: Purpose::Encrypt,
                 address: None,

@@ -10,7 +10,6 @@ use serde::Serialize;
 use smime::report::VerifyReport;
 use smime::verify::{SignerRevocation, Verifier, VerifyOptions};
 use smime::CryptoPolicy;
-use smime_pkix::options::RevocationMode;
 use smime_pkix::RevocationCheck;
 
 use crate::args::VerifyArgs;
@@ -28,12 +27,7 @@ pub fn run(args: &VerifyArgs) -> Result<bool> {
     if let Some(at) = &args.at {
         options.at = Some(parse_time(at)?);
     }
-    let wanted = !args.revocation.crl.is_empty() || args.revocation.ocsp_url.is_some();
-    let default = if wanted {
-        RevocationMode::SoftFail
-    } else {
-        RevocationMode::Off
-    };
+    let default = revocation::when_asked(&args.revocation);
     let (mode, checker) = revocation::checker(&args.revocation, default)?;
     options.revocation = checker.map(|checker| SignerRevocation {
         checker: checker as Arc<dyn RevocationCheck + Send + Sync>,
