@@ -205,15 +205,14 @@ impl Crl {
         self.base_number.is_some()
     }
 
-    /// Why the CRL is not current at `time`: issued later, or past its nextUpdate (stale,
-    /// RFC 5280 6.3.3 (a)). `None` when current.
-    pub fn not_current_at(&self, time: SystemTime) -> Option<String> {
-        if self.this_update() > time {
-            return Some(format!(
-                "{} was issued after the validation time (thisUpdate {})",
-                self.source, self.list.tbs_cert_list.this_update
-            ));
-        }
+    /// Why the CRL is stale at `time`: past its nextUpdate (RFC 5280 6.3.3 (a)). `None`
+    /// when it is current.
+    ///
+    /// A CRL issued after `time` is not stale: it is newer information, which is what
+    /// validating at a message's signing time with today's CRL needs. Its entries count
+    /// whatever their revocationDate, since signingTime is only the signer's claim and a
+    /// compromised key can backdate it.
+    pub fn stale_at(&self, time: SystemTime) -> Option<String> {
         match (self.next_update(), self.list.tbs_cert_list.next_update) {
             (Some(next), Some(shown)) if next < time => Some(format!(
                 "{} is stale: nextUpdate {shown} is before the validation time",
@@ -447,7 +446,7 @@ fn crl_scope(
     if let Some(why) = &crl.unusable {
         return Err(Some(format!("{}: {why}", crl.source)));
     }
-    if let Some(why) = crl.not_current_at(time) {
+    if let Some(why) = crl.stale_at(time) {
         return Err(Some(why));
     }
     // (b)(2)
@@ -615,7 +614,7 @@ fn delta_applies(
         return false;
     };
     delta.unusable.is_none()
-        && delta.not_current_at(time).is_none()
+        && delta.stale_at(time).is_none()
         && names_match(delta.issuer(), complete.issuer())
         && delta.issuing_distribution_point == complete.issuing_distribution_point
         && delta.authority_key_id == complete.authority_key_id

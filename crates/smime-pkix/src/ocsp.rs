@@ -35,8 +35,8 @@ use crate::signature::verify_signed_data;
 use crate::validate::RevocationStatus;
 use crate::{CryptoPolicy, Error, Result};
 
-/// How far the responder's clock may be ahead of the validation time (thisUpdate in the
-/// future) or a response may have passed its nextUpdate (RFC 5019 4 allows for skew).
+/// How far a response may have passed its nextUpdate at the validation time (RFC 5019 4
+/// allows for clock skew).
 pub const CLOCK_SKEW: Duration = Duration::from_secs(300);
 
 /// Nonce length in bytes (RFC 8954 2.1: 1 to 32; 16 is what OpenSSL sends).
@@ -184,8 +184,10 @@ pub struct ResponseCheck<'a> {
 /// 3.2): responseStatus successful and a BasicOCSPResponse (4.2.1); signed by the issuer,
 /// by a delegated responder certificate carried in the response (4.2.2.2), or by one of the
 /// trusted responders; a SingleResponse for our CertID; our nonce echoed (when one was sent
-/// and `require_nonce`; a different nonce is always refused); thisUpdate not after the
-/// validation time and nextUpdate, if present, not before it (within [`CLOCK_SKEW`]).
+/// and `require_nonce`; a different nonce is always refused); nextUpdate, if present, not
+/// before the validation time (within [`CLOCK_SKEW`]). A response made after the validation
+/// time is newer information and is used, as a CRL is (see [`crate::crl::Crl::stale_at`]):
+/// validation at a message's signing time asks today's responder.
 ///
 /// `source` names the responder in the result. A response that fails any check gives
 /// [`RevocationStatus::Unknown`] saying why.
@@ -232,7 +234,8 @@ fn verify(
     let data = &basic.tbs_response_data;
 
     // RFC 6960 4.2.2.2: who may sign.
-    let signer = response_signer(&basic, issuer, trusted_responders, time, policy)?;
+    let produced_at = data.produced_at.0.to_system_time();
+    let signer = response_signer(&basic, issuer, trusted_responders, produced_at, policy)?;
     let tbs = data
         .to_der()
         .map_err(|e| format!("cannot encode tbsResponseData: {e}"))?;
@@ -276,13 +279,6 @@ fn verify(
         .iter()
         .find(|r| same_cert_id(&r.cert_id, &query.cert_id))
         .ok_or("no SingleResponse for the certificate asked about")?;
-    let this_update = single.this_update.0.to_system_time();
-    if this_update > time + CLOCK_SKEW {
-        return Err(format!(
-            "thisUpdate {} is after the validation time",
-            single.this_update.0.to_date_time()
-        ));
-    }
     if let Some(next) = &single.next_update {
         if next.0.to_system_time() + CLOCK_SKEW < time {
             return Err(format!(
@@ -309,12 +305,13 @@ fn verify(
 /// The certificate whose key must have signed `basic` (RFC 6960 4.2.2.2): the issuer when
 /// the responderID names it; else a configured trusted responder it names; else a
 /// certificate in the response it names that the issuer signed, with id-kp-OCSPSigning,
-/// valid at `time`.
+/// valid when it signed the response (producedAt: responder certificates live for days,
+/// the validation time may be a signing time long past).
 fn response_signer(
     basic: &BasicOcspResponse,
     issuer: &Certificate,
     trusted_responders: &[Certificate],
-    time: SystemTime,
+    produced_at: SystemTime,
     policy: &CryptoPolicy,
 ) -> std::result::Result<Certificate, String> {
     let rid = &basic.tbs_response_data.responder_id;
@@ -348,10 +345,11 @@ fn response_signer(
             continue;
         }
         let validity = &candidate.tbs_certificate.validity;
-        if time < validity.not_before.to_system_time() || time > validity.not_after.to_system_time()
+        if produced_at < validity.not_before.to_system_time()
+            || produced_at > validity.not_after.to_system_time()
         {
             why.push(format!(
-                "responder {subject} is not valid at the validation time"
+                "responder {subject} was not valid when it signed (producedAt)"
             ));
             continue;
         }

@@ -240,7 +240,7 @@ impl RevocationChecker {
     fn fetch_crl(&self, url: &str, time: SystemTime) -> Result<Vec<Crl>, String> {
         if let Ok(cache) = self.cache.lock() {
             if let Some(crls) = cache.get(url) {
-                if crls.iter().all(|c| c.not_current_at(time).is_none()) {
+                if crls.iter().all(|c| c.stale_at(time).is_none()) {
                     return Ok(crls.clone());
                 }
             }
