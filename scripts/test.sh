@@ -25,10 +25,10 @@ stage_done() {
 }
 
 # ---- interop peers ----
-stage "interop peers (openssl, NSS cmsutil/certutil/pk12util, gpgsm; python3 and gzip as independent zlib decoders)"
+stage "interop peers (openssl, NSS cmsutil/certutil/pk12util, gpgsm, SoftHSM2 for PKCS#11; python3 and gzip as independent zlib decoders)"
 # gpgsm signs through gpg-agent (and gpgconf stops it): Debian's gpgsm only recommends the
 # agent, so it is installed by name.
-peer_bins=(openssl cmsutil certutil pk12util gpgsm gpg-agent gpgconf python3 gzip)
+peer_bins=(openssl cmsutil certutil pk12util gpgsm gpg-agent gpgconf python3 gzip softhsm2-util)
 missing_peers() {
     local b missing=()
     for b in "${peer_bins[@]}"; do
@@ -42,7 +42,7 @@ if [ -n "$missing" ]; then
         echo "missing: $missing; installing with apt-get"
         export DEBIAN_FRONTEND=noninteractive
         apt-get update
-        apt-get install -y --no-install-recommends openssl libnss3-tools gpgsm gpg-agent python3 gzip
+        apt-get install -y --no-install-recommends openssl libnss3-tools gpgsm gpg-agent python3 gzip softhsm2
         missing="$(missing_peers)"
     else
         echo "missing: $missing (run this script as root on Debian to install them)"
@@ -51,7 +51,7 @@ fi
 if [ -n "$missing" ]; then
     if [ "${CI:-}" = "true" ]; then
         echo "ERROR: interop peer binaries still missing: $missing" >&2
-        echo "       (packages: openssl libnss3-tools gpgsm gpg-agent python3 gzip); CI does not skip interop tests." >&2
+        echo "       (packages: openssl libnss3-tools gpgsm gpg-agent python3 gzip softhsm2); CI does not skip interop tests." >&2
         exit 1
     fi
     echo "WARNING: peers missing ($missing): the interop tests that need them will print 'skipped'."

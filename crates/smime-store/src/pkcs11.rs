@@ -1,0 +1,641 @@
+//! Keys in a PKCS#11 token (PKCS#11 v2.40, through `cryptoki`): RSA and EC P-256 key pairs
+//! generated inside the token as sensitive and never extractable (CKA_SENSITIVE true,
+//! CKA_EXTRACTABLE false), which sign and decrypt inside it. [`TokenKey`] implements the
+//! message engine's [`ExternalSigner`] and [`ExternalDecrypter`], so a CMS SignedData or
+//! EnvelopedData is made or opened with the key without its private part ever leaving the
+//! token. Tested against SoftHSM2.
+//!
+//! A module is loaded and initialised once per process (C_Initialize is process-wide and
+//! C_Finalize would end every other user's sessions), so [`Token::open`] shares one context
+//! per module path.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
+use cryptoki::error::{Error as Pkcs11Error, RvError};
+use cryptoki::mechanism::aead::GcmParams;
+use cryptoki::mechanism::rsa::{PkcsMgfType, PkcsOaepParams, PkcsOaepSource, PkcsPssParams};
+use cryptoki::mechanism::{Mechanism, MechanismType};
+use cryptoki::object::{
+    Attribute, AttributeInfo, AttributeType, KeyType, ObjectClass, ObjectHandle,
+};
+use cryptoki::session::{Session, UserType};
+use cryptoki::slot::Slot;
+use cryptoki::types::AuthPin;
+use der::asn1::{BitString, ObjectIdentifier, OctetString, UintRef};
+use der::{Decode, Encode, Sequence};
+use smime::crypto::external_key::{ExternalDecrypter, ExternalSigner};
+use smime::crypto::key_transport::{KeyTransport, OaepHash};
+use smime::crypto::{digest, DigestAlgorithm, SignatureScheme};
+use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
+use zeroize::Zeroizing;
+
+use crate::{Error, Result};
+
+/// Where SoftHSM2's module is on Debian.
+pub const SOFTHSM2_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+
+/// rsaEncryption (RFC 8017 A.1), id-ecPublicKey and P-256 (RFC 5480 2.1.1).
+use smime_pkix::signature::{EC_PUBLIC_KEY, P256, RSA_ENCRYPTION};
+
+/// RSAPublicKey (RFC 8017 A.1.1).
+#[derive(Sequence)]
+struct RsaPublicKey<'a> {
+    modulus: UintRef<'a>,
+    public_exponent: UintRef<'a>,
+}
+
+/// ECDSA-Sig-Value (RFC 5753 7.2, RFC 3279 2.2.3).
+#[derive(Sequence)]
+struct EcdsaSigValue<'a> {
+    r: UintRef<'a>,
+    s: UintRef<'a>,
+}
+
+/// The process-wide context of each module, by path.
+fn module(path: &Path) -> Result<Pkcs11> {
+    static MODULES: OnceLock<Mutex<HashMap<PathBuf, Pkcs11>>> = OnceLock::new();
+    let modules = MODULES.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut modules = modules
+        .lock()
+        .map_err(|_| token_error(path.display(), "the module table lock is poisoned"))?;
+    if let Some(context) = modules.get(path) {
+        return Ok(context.clone());
+    }
+    let context =
+        Pkcs11::new(path).map_err(|e| pkcs11_error(path.display(), "loading the module", e))?;
+    match context.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
+        Ok(()) | Err(Pkcs11Error::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
+        Err(e) => return Err(pkcs11_error(path.display(), "C_Initialize", e)),
+    }
+    modules.insert(path.to_path_buf(), context.clone());
+    Ok(context)
+}
+
+fn token_error(what: impl std::fmt::Display, reason: impl Into<String>) -> Error {
+    Error::Token {
+        what: what.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// A cryptoki error as `doing: CKR name` (the library's long texts add nothing).
+fn pkcs11_error(what: impl std::fmt::Display, doing: &str, e: Pkcs11Error) -> Error {
+    let reason = match e {
+        Pkcs11Error::Pkcs11(rv, _) => format!("{doing} failed: {rv:?}"),
+        other => format!("{doing} failed: {other}"),
+    };
+    token_error(what, reason)
+}
+
+/// Read a PIN from a file (the first line; a secret is never an argument).
+pub fn read_pin_file(path: &Path) -> Result<Zeroizing<String>> {
+    let text = Zeroizing::new(
+        std::fs::read_to_string(path)
+            .map_err(|e| token_error(path.display(), format!("cannot read the PIN file: {e}")))?,
+    );
+    let pin = Zeroizing::new(text.lines().next().unwrap_or_default().to_string());
+    if pin.is_empty() {
+        return Err(token_error(path.display(), "the PIN file is empty"));
+    }
+    Ok(pin)
+}
+
+/// A logged-in session with one token.
+pub struct Token {
+    label: String,
+    session: Mutex<Session>,
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Token({:?})", self.label)
+    }
+}
+
+/// What a token key is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKeyKind {
+    /// RSA with this modulus size in bits.
+    Rsa(usize),
+    /// ECDSA on P-256.
+    EcP256,
+}
+
+/// An AES-256 secret key in a token (a key-encryption key), used through the token only.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenSecretKey(ObjectHandle);
+
+/// A private key in a token, with its public key read from the token.
+#[derive(Clone)]
+pub struct TokenKey {
+    token: Arc<Token>,
+    private: ObjectHandle,
+    kind: TokenKeyKind,
+    spki: SubjectPublicKeyInfoOwned,
+}
+
+impl std::fmt::Debug for TokenKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TokenKey({})", self.description_text())
+    }
+}
+
+impl Token {
+    /// Open the token labelled `token_label` in `module` (a PKCS#11 library such as
+    /// [`SOFTHSM2_MODULE`]) and log in as its user with `pin`.
+    pub fn open(module_path: &Path, token_label: &str, pin: &str) -> Result<Arc<Token>> {
+        let what = format!("token {token_label:?} in {}", module_path.display());
+        let context = module(module_path)?;
+        let slots = context
+            .get_slots_with_initialized_token()
+            .map_err(|e| pkcs11_error(&what, "listing the slots", e))?;
+        let slot: Slot = slots
+            .into_iter()
+            .find(|s| {
+                context
+                    .get_token_info(*s)
+                    .is_ok_and(|info| info.label().trim_end() == token_label)
+            })
+            .ok_or_else(|| token_error(&what, "no initialised token has this label"))?;
+        let session = context
+            .open_rw_session(slot)
+            .map_err(|e| pkcs11_error(&what, "opening a session", e))?;
+        let pin = AuthPin::from(pin.to_string());
+        match session.login(UserType::User, Some(&pin)) {
+            // Login is per application, not per session: another session may have done it.
+            Ok(()) | Err(Pkcs11Error::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {}
+            Err(Pkcs11Error::Pkcs11(RvError::PinIncorrect, _)) => {
+                return Err(token_error(&what, "wrong PIN"))
+            }
+            Err(e) => return Err(pkcs11_error(&what, "logging in", e)),
+        }
+        Ok(Arc::new(Token {
+            label: token_label.to_string(),
+            session: Mutex::new(session),
+        }))
+    }
+
+    /// The token's label.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn with_session<T>(&self, f: impl FnOnce(&Session) -> Result<T>) -> Result<T> {
+        let session = self
+            .session
+            .lock()
+            .map_err(|_| token_error(self.what(), "the session lock is poisoned"))?;
+        f(&session)
+    }
+
+    fn what(&self) -> String {
+        format!("token {:?}", self.label)
+    }
+
+    /// The attributes every generated private key has: kept in the token, usable only after
+    /// login, never readable (sensitive) and never wrappable out of it (not extractable).
+    fn private_template(label: &str, id: &[u8]) -> Vec<Attribute> {
+        vec![
+            Attribute::Token(true),
+            Attribute::Private(true),
+            Attribute::Sensitive(true),
+            Attribute::Extractable(false),
+            Attribute::Label(label.as_bytes().to_vec()),
+            Attribute::Id(id.to_vec()),
+        ]
+    }
+
+    /// Generate an RSA key pair of `bits` in the token (public exponent 65537) that signs and
+    /// decrypts; `label` and `id` (CKA_LABEL, CKA_ID) find it again.
+    pub fn generate_rsa(self: &Arc<Self>, label: &str, id: &[u8], bits: u64) -> Result<TokenKey> {
+        let public = vec![
+            Attribute::Token(true),
+            Attribute::ModulusBits(bits.into()),
+            Attribute::PublicExponent(vec![1, 0, 1]),
+            Attribute::Verify(true),
+            Attribute::Encrypt(true),
+            Attribute::Label(label.as_bytes().to_vec()),
+            Attribute::Id(id.to_vec()),
+        ];
+        let mut private = Self::private_template(label, id);
+        private.extend([Attribute::Sign(true), Attribute::Decrypt(true)]);
+        let (_, private) = self.with_session(|s| {
+            s.generate_key_pair(&Mechanism::RsaPkcsKeyPairGen, &public, &private)
+                .map_err(|e| pkcs11_error(self.what(), "generating an RSA key pair", e))
+        })?;
+        self.key(private)
+    }
+
+    /// Generate an EC P-256 key pair in the token that signs (ECDSA).
+    pub fn generate_ec_p256(self: &Arc<Self>, label: &str, id: &[u8]) -> Result<TokenKey> {
+        let params = P256
+            .to_der()
+            .map_err(|e| token_error(self.what(), format!("encoding the curve: {e}")))?;
+        let public = vec![
+            Attribute::Token(true),
+            Attribute::EcParams(params),
+            Attribute::Verify(true),
+            Attribute::Label(label.as_bytes().to_vec()),
+            Attribute::Id(id.to_vec()),
+        ];
+        let mut private = Self::private_template(label, id);
+        private.push(Attribute::Sign(true));
+        let (_, private) = self.with_session(|s| {
+            s.generate_key_pair(&Mechanism::EccKeyPairGen, &public, &private)
+                .map_err(|e| pkcs11_error(self.what(), "generating an EC key pair", e))
+        })?;
+        self.key(private)
+    }
+
+    /// The AES-256 key labelled `label`; when `create` and there is none, one is generated
+    /// in the token (kept, sensitive, never extractable, for encryption and decryption).
+    pub fn secret_key(&self, label: &str, create: bool) -> Result<TokenSecretKey> {
+        let what = format!("AES key {label:?} in {}", self.what());
+        self.with_session(|s| {
+            let found = s
+                .find_objects(&[
+                    Attribute::Class(ObjectClass::SECRET_KEY),
+                    Attribute::KeyType(KeyType::AES),
+                    Attribute::Label(label.as_bytes().to_vec()),
+                ])
+                .map_err(|e| pkcs11_error(&what, "finding the key", e))?;
+            if let Some(key) = found.first() {
+                return Ok(TokenSecretKey(*key));
+            }
+            if !create {
+                return Err(token_error(&what, "not found"));
+            }
+            s.generate_key(
+                &Mechanism::AesKeyGen,
+                &[
+                    Attribute::Token(true),
+                    Attribute::Private(true),
+                    Attribute::Sensitive(true),
+                    Attribute::Extractable(false),
+                    Attribute::ValueLen(32.into()),
+                    Attribute::Encrypt(true),
+                    Attribute::Decrypt(true),
+                    Attribute::Label(label.as_bytes().to_vec()),
+                ],
+            )
+            .map(TokenSecretKey)
+            .map_err(|e| pkcs11_error(&what, "generating the key", e))
+        })
+    }
+
+    /// AES-256-GCM encryption inside the token (CKM_AES_GCM, 128-bit tag): ciphertext || tag.
+    pub fn gcm_encrypt(
+        &self,
+        key: &TokenSecretKey,
+        nonce: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>> {
+        let mut iv = nonce.to_vec();
+        self.with_session(|s| {
+            let params = GcmParams::new(&mut iv, aad, 128.into())
+                .map_err(|e| pkcs11_error(self.what(), "GCM parameters", e))?;
+            s.encrypt(&Mechanism::AesGcm(params), key.0, plaintext)
+                .map_err(|e| pkcs11_error(self.what(), "AES-GCM encryption", e))
+        })
+    }
+
+    /// AES-256-GCM decryption inside the token; an authentication failure is an error.
+    pub fn gcm_decrypt(
+        &self,
+        key: &TokenSecretKey,
+        nonce: &[u8],
+        aad: &[u8],
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        let mut iv = nonce.to_vec();
+        self.with_session(|s| {
+            let params = GcmParams::new(&mut iv, aad, 128.into())
+                .map_err(|e| pkcs11_error(self.what(), "GCM parameters", e))?;
+            s.decrypt(&Mechanism::AesGcm(params), key.0, sealed)
+                .map(Zeroizing::new)
+                .map_err(|e| pkcs11_error(self.what(), "AES-GCM decryption", e))
+        })
+    }
+
+    /// The private key with CKA_ID `id`.
+    pub fn find_key(self: &Arc<Self>, id: &[u8]) -> Result<TokenKey> {
+        let found = self.with_session(|s| {
+            s.find_objects(&[
+                Attribute::Class(ObjectClass::PRIVATE_KEY),
+                Attribute::Id(id.to_vec()),
+            ])
+            .map_err(|e| pkcs11_error(self.what(), "finding the key", e))
+        })?;
+        let private = found
+            .first()
+            .copied()
+            .ok_or_else(|| token_error(self.what(), format!("no private key with id {id:02x?}")))?;
+        self.key(private)
+    }
+
+    /// Read the kind and public key of `private` (its public key object holds the EC point;
+    /// an RSA private key object carries the modulus and public exponent itself).
+    fn key(self: &Arc<Self>, private: ObjectHandle) -> Result<TokenKey> {
+        let what = self.what();
+        let (kind, spki) = self.with_session(|s| {
+            let attributes = s
+                .get_attributes(private, &[AttributeType::KeyType, AttributeType::Id])
+                .map_err(|e| pkcs11_error(&what, "reading the key type", e))?;
+            let key_type = attributes.iter().find_map(|a| match a {
+                Attribute::KeyType(t) => Some(*t),
+                _ => None,
+            });
+            let id = attributes.iter().find_map(|a| match a {
+                Attribute::Id(id) => Some(id.clone()),
+                _ => None,
+            });
+            match key_type {
+                Some(KeyType::RSA) => rsa_public_key(s, private, &what),
+                Some(KeyType::EC) => ec_public_key(s, id.unwrap_or_default(), &what),
+                other => Err(token_error(
+                    &what,
+                    format!("a key of type {other:?} is not supported (RSA, EC P-256)"),
+                )),
+            }
+        })?;
+        Ok(TokenKey {
+            token: Arc::clone(self),
+            private,
+            kind,
+            spki,
+        })
+    }
+}
+
+fn rsa_public_key(
+    s: &Session,
+    private: ObjectHandle,
+    what: &str,
+) -> Result<(TokenKeyKind, SubjectPublicKeyInfoOwned)> {
+    let attributes = s
+        .get_attributes(
+            private,
+            &[AttributeType::Modulus, AttributeType::PublicExponent],
+        )
+        .map_err(|e| pkcs11_error(what, "reading the RSA public key", e))?;
+    let (mut modulus, mut exponent) = (None, None);
+    for a in attributes {
+        match a {
+            Attribute::Modulus(m) => modulus = Some(m),
+            Attribute::PublicExponent(e) => exponent = Some(e),
+            _ => {}
+        }
+    }
+    let (Some(modulus), Some(exponent)) = (modulus, exponent) else {
+        return Err(token_error(what, "the RSA key has no modulus or exponent"));
+    };
+    let encode = |m: &[u8], e: &[u8]| -> der::Result<Vec<u8>> {
+        RsaPublicKey {
+            modulus: UintRef::new(m)?,
+            public_exponent: UintRef::new(e)?,
+        }
+        .to_der()
+    };
+    let key = encode(&modulus, &exponent)
+        .map_err(|e| token_error(what, format!("encoding the RSA public key: {e}")))?;
+    let spki = SubjectPublicKeyInfoOwned {
+        algorithm: AlgorithmIdentifierOwned {
+            oid: RSA_ENCRYPTION,
+            parameters: Some(der::asn1::Null.into()),
+        },
+        subject_public_key: BitString::from_bytes(&key)
+            .map_err(|e| token_error(what, format!("encoding the RSA public key: {e}")))?,
+    };
+    let bits = modulus.iter().skip_while(|b| **b == 0).count() * 8;
+    Ok((TokenKeyKind::Rsa(bits), spki))
+}
+
+fn ec_public_key(
+    s: &Session,
+    id: Vec<u8>,
+    what: &str,
+) -> Result<(TokenKeyKind, SubjectPublicKeyInfoOwned)> {
+    let public = s
+        .find_objects(&[Attribute::Class(ObjectClass::PUBLIC_KEY), Attribute::Id(id)])
+        .map_err(|e| pkcs11_error(what, "finding the EC public key", e))?;
+    let public = public
+        .first()
+        .copied()
+        .ok_or_else(|| token_error(what, "the EC key has no public key object with its id"))?;
+    let attributes = s
+        .get_attributes(public, &[AttributeType::EcParams, AttributeType::EcPoint])
+        .map_err(|e| pkcs11_error(what, "reading the EC public key", e))?;
+    let (mut params, mut point) = (None, None);
+    for a in attributes {
+        match a {
+            Attribute::EcParams(p) => params = Some(p),
+            Attribute::EcPoint(p) => point = Some(p),
+            _ => {}
+        }
+    }
+    let curve = params.and_then(|p| ObjectIdentifier::from_der(&p).ok());
+    if curve != Some(P256) {
+        return Err(token_error(what, "only EC keys on P-256 are supported"));
+    }
+    // CKA_EC_POINT is the DER OCTET STRING of the point (PKCS#11 v2.40 2.3.3).
+    let point = point
+        .and_then(|p| OctetString::from_der(&p).ok())
+        .ok_or_else(|| token_error(what, "the EC public key has no readable point"))?;
+    let spki = SubjectPublicKeyInfoOwned {
+        algorithm: AlgorithmIdentifierOwned {
+            oid: EC_PUBLIC_KEY,
+            parameters: Some(P256.into()),
+        },
+        subject_public_key: BitString::from_bytes(point.as_bytes())
+            .map_err(|e| token_error(what, format!("encoding the EC public key: {e}")))?,
+    };
+    Ok((TokenKeyKind::EcP256, spki))
+}
+
+/// The PKCS#11 hash mechanism and MGF1 of a digest.
+fn hash_mechanism(digest: DigestAlgorithm) -> Option<(MechanismType, PkcsMgfType)> {
+    match digest {
+        DigestAlgorithm::Sha256 => Some((MechanismType::SHA256, PkcsMgfType::MGF1_SHA256)),
+        DigestAlgorithm::Sha384 => Some((MechanismType::SHA384, PkcsMgfType::MGF1_SHA384)),
+        DigestAlgorithm::Sha512 => Some((MechanismType::SHA512, PkcsMgfType::MGF1_SHA512)),
+        _ => None,
+    }
+}
+
+impl TokenKey {
+    /// RSA or EC P-256.
+    pub fn kind(&self) -> TokenKeyKind {
+        self.kind
+    }
+
+    /// The token holding the key.
+    pub fn token(&self) -> &Arc<Token> {
+        &self.token
+    }
+
+    fn description_text(&self) -> String {
+        match self.kind {
+            TokenKeyKind::Rsa(bits) => format!("RSA {bits} in token {:?}", self.token.label),
+            TokenKeyKind::EcP256 => format!("EC P-256 in token {:?}", self.token.label),
+        }
+    }
+
+    /// Try to take the private key out of the token, as an attacker with the PIN would: read
+    /// its secret attribute (CKA_PRIVATE_EXPONENT or CKA_VALUE), then wrap it under a fresh
+    /// session AES key. A key generated here must refuse both: the error names the token's
+    /// answers. Exists to prove that the key stays inside.
+    pub fn try_extract(&self) -> Result<Vec<u8>> {
+        let what = self.description_text();
+        let secret = match self.kind {
+            TokenKeyKind::Rsa(_) => AttributeType::PrivateExponent,
+            TokenKeyKind::EcP256 => AttributeType::Value,
+        };
+        self.token.with_session(|s| {
+            let info = s
+                .get_attribute_info(self.private, &[secret])
+                .map_err(|e| pkcs11_error(&what, "reading the secret attribute", e))?;
+            let read = match info.first() {
+                Some(AttributeInfo::Available(_)) => {
+                    let value = s
+                        .get_attributes(self.private, &[secret])
+                        .map_err(|e| pkcs11_error(&what, "reading the secret attribute", e))?;
+                    return Ok(format!("{value:?}").into_bytes());
+                }
+                Some(other) => format!("{secret:?} is {other:?}"),
+                None => format!("{secret:?} is not reported"),
+            };
+            let wrapping = s
+                .generate_key(
+                    &Mechanism::AesKeyGen,
+                    &[
+                        Attribute::Token(false),
+                        Attribute::ValueLen(32.into()),
+                        Attribute::Wrap(true),
+                    ],
+                )
+                .map_err(|e| pkcs11_error(&what, "making a wrapping key", e))?;
+            let wrapped = s.wrap_key(&Mechanism::AesKeyWrapPad, wrapping, self.private);
+            let _ = s.destroy_object(wrapping);
+            match wrapped {
+                Ok(w) => Ok(w),
+                Err(e) => Err(pkcs11_error(&what, &format!("{read}; wrapping the key"), e)),
+            }
+        })
+    }
+}
+
+impl ExternalSigner for TokenKey {
+    fn public_key_spki(&self) -> SubjectPublicKeyInfoOwned {
+        self.spki.clone()
+    }
+
+    /// RSA: CKM_SHA*_RSA_PKCS or CKM_SHA*_RSA_PKCS_PSS (salt as long as the hash, RFC 4056
+    /// 3) hash inside the token. ECDSA: the message is hashed here and the token signs the
+    /// hash with CKM_ECDSA, whose r || s output becomes an ECDSA-Sig-Value.
+    fn sign(&self, scheme: &SignatureScheme, message: &[u8]) -> smime::Result<Vec<u8>> {
+        let what = self.description_text();
+        let refuse = |reason: String| smime::Error::key(&what, reason);
+        let result = match (self.kind, scheme) {
+            (TokenKeyKind::Rsa(_), SignatureScheme::RsaPkcs1(d)) => {
+                let mechanism = match d {
+                    DigestAlgorithm::Sha256 => Mechanism::Sha256RsaPkcs,
+                    DigestAlgorithm::Sha384 => Mechanism::Sha384RsaPkcs,
+                    DigestAlgorithm::Sha512 => Mechanism::Sha512RsaPkcs,
+                    _ => return Err(refuse(format!("{} is not used for signing", d.name()))),
+                };
+                self.token_sign(&mechanism, message)
+            }
+            (TokenKeyKind::Rsa(_), SignatureScheme::RsaPss(d)) => {
+                let (hash_alg, mgf) = hash_mechanism(*d)
+                    .ok_or_else(|| refuse(format!("{} is not used for signing", d.name())))?;
+                let params = PkcsPssParams {
+                    hash_alg,
+                    mgf,
+                    s_len: (d.output_len() as u64).into(),
+                };
+                let mechanism = match d {
+                    DigestAlgorithm::Sha256 => Mechanism::Sha256RsaPkcsPss(params),
+                    DigestAlgorithm::Sha384 => Mechanism::Sha384RsaPkcsPss(params),
+                    _ => Mechanism::Sha512RsaPkcsPss(params),
+                };
+                self.token_sign(&mechanism, message)
+            }
+            (TokenKeyKind::EcP256, SignatureScheme::Ecdsa(d)) => {
+                let hash = digest(*d, message);
+                self.token_sign(&Mechanism::Ecdsa, &hash)
+                    .and_then(|rs| ecdsa_sig_value(&rs, &what))
+            }
+            _ => {
+                return Err(refuse(format!(
+                    "this key cannot make a {} signature",
+                    scheme.name()
+                )))
+            }
+        };
+        result.map_err(|e| refuse(e.to_string()))
+    }
+
+    fn description(&self) -> String {
+        self.description_text()
+    }
+}
+
+impl TokenKey {
+    fn token_sign(&self, mechanism: &Mechanism, data: &[u8]) -> Result<Vec<u8>> {
+        self.token.with_session(|s| {
+            s.sign(mechanism, self.private, data)
+                .map_err(|e| pkcs11_error(self.description_text(), "signing", e))
+        })
+    }
+}
+
+/// The token's r || s (PKCS#11 v2.40 2.3.1) as a DER ECDSA-Sig-Value.
+fn ecdsa_sig_value(rs: &[u8], what: &str) -> Result<Vec<u8>> {
+    let half = rs.len() / 2;
+    let (r, s) = rs.split_at(half);
+    let encode = || -> der::Result<Vec<u8>> {
+        EcdsaSigValue {
+            r: UintRef::new(r)?,
+            s: UintRef::new(s)?,
+        }
+        .to_der()
+    };
+    encode().map_err(|e| token_error(what, format!("encoding the ECDSA signature: {e}")))
+}
+
+impl ExternalDecrypter for TokenKey {
+    /// CKM_RSA_PKCS or CKM_RSA_PKCS_OAEP (MGF1 with the OAEP hash, no label) inside the
+    /// token. Every failure is `None`: the engine goes on with a random key (RFC 3218).
+    fn decrypt(&self, transport: KeyTransport, encrypted_key: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        if !matches!(self.kind, TokenKeyKind::Rsa(_)) {
+            return None;
+        }
+        let oaep;
+        let mechanism = match transport {
+            KeyTransport::RsaPkcs1 => Mechanism::RsaPkcs,
+            KeyTransport::RsaOaep(hash) => {
+                let (hash_alg, mgf) = match hash {
+                    OaepHash::Sha1 => (MechanismType::SHA1, PkcsMgfType::MGF1_SHA1),
+                    OaepHash::Sha256 => (MechanismType::SHA256, PkcsMgfType::MGF1_SHA256),
+                    OaepHash::Sha384 => (MechanismType::SHA384, PkcsMgfType::MGF1_SHA384),
+                    OaepHash::Sha512 => (MechanismType::SHA512, PkcsMgfType::MGF1_SHA512),
+                };
+                oaep = PkcsOaepParams::new(hash_alg, mgf, PkcsOaepSource::empty());
+                Mechanism::RsaPkcsOaep(oaep)
+            }
+        };
+        let session = self.token.session.lock().ok()?;
+        session
+            .decrypt(&mechanism, self.private, encrypted_key)
+            .ok()
+            .map(Zeroizing::new)
+    }
+
+    fn description(&self) -> String {
+        self.description_text()
+    }
+}

@@ -1,0 +1,355 @@
+//! Keys in a SoftHSM2 token: generated inside it, they sign a CMS SignedData that
+//! `openssl cms -verify` accepts, decrypt what `openssl cms -encrypt` made for their
+//! certificate (PKCS#1 v1.5 and OAEP), and refuse to leave the token.
+//!
+//! One token in a temporary directory serves the whole file: PKCS#11 initialises a module
+//! once per process, and SoftHSM2 reads SOFTHSM2_CONF then.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, OnceLock};
+
+use smime::crypto::{load_certificates, DecryptingKey, PrivateKey};
+use smime::decrypt::{DecryptStatus, Decryptor};
+use smime::sign::{SignOptions, Signer};
+use smime::x509_cert;
+use smime::CryptoPolicy;
+use smime_store::pkcs11::{read_pin_file, Token, TokenKey, TokenKeyKind, SOFTHSM2_MODULE};
+use tempfile::TempDir;
+
+const TOKEN_LABEL: &str = "smime-test";
+
+/// The peer binaries; a missing one fails under SMIME_TEST_REQUIRE_PEERS=1 (CI), else skips.
+fn require_peers() -> bool {
+    let missing: Vec<&str> = ["softhsm2-util", "openssl"]
+        .into_iter()
+        .filter(|bin| Command::new(bin).arg("--version").output().is_err())
+        .chain((!Path::new(SOFTHSM2_MODULE).exists()).then_some(SOFTHSM2_MODULE))
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    if std::env::var_os("SMIME_TEST_REQUIRE_PEERS").is_some_and(|v| !v.is_empty() && v != "0") {
+        panic!("{missing:?} missing and SMIME_TEST_REQUIRE_PEERS is set (scripts/test.sh installs softhsm2)");
+    }
+    println!("skipped: {missing:?} missing (scripts/test.sh installs softhsm2)");
+    false
+}
+
+struct Fixture {
+    dir: TempDir,
+    token: Arc<Token>,
+    /// What opening the token with a wrong PIN said, before anyone logged in.
+    wrong_pin: String,
+}
+
+impl Fixture {
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn openssl(&self, args: &[&str]) {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// A certificate `name.pem` for the token key, issued by the test CA: openssl makes a
+    /// request with the CA's key and replaces its public key with the token's.
+    fn certify(&self, name: &str, key: &TokenKey, key_usage: &str) -> x509_cert::Certificate {
+        use der::EncodePem;
+        use smime::crypto::external_key::ExternalSigner;
+        let public = key
+            .public_key_spki()
+            .to_pem(der::pem::LineEnding::LF)
+            .unwrap();
+        std::fs::write(self.path(&format!("{name}.pub")), public).unwrap();
+        std::fs::write(
+            self.path(&format!("{name}.ext")),
+            format!(
+                "basicConstraints=CA:FALSE\nkeyUsage=critical,{key_usage}\n\
+                 extendedKeyUsage=emailProtection\nsubjectAltName=email:{name}@example.org\n"
+            ),
+        )
+        .unwrap();
+        let (csr, pub_file, ext, out) = (
+            format!("{name}.csr"),
+            format!("{name}.pub"),
+            format!("{name}.ext"),
+            format!("{name}.pem"),
+        );
+        let subject = format!("/CN={name}");
+        self.openssl(&[
+            "req", "-new", "-key", "ca.key", "-subj", &subject, "-out", &csr,
+        ]);
+        self.openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-force_pubkey",
+            &pub_file,
+            "-extfile",
+            &ext,
+            "-set_serial",
+            "2",
+            "-days",
+            "30",
+            "-out",
+            &out,
+        ]);
+        load_certificates(&std::fs::read(self.path(&out)).unwrap(), &out)
+            .unwrap()
+            .remove(0)
+    }
+}
+
+fn fixture() -> Option<&'static Fixture> {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    if !require_peers() {
+        return None;
+    }
+    Some(FIXTURE.get_or_init(|| {
+        let dir = TempDir::new().unwrap();
+        let tokens = dir.path().join("tokens");
+        std::fs::create_dir(&tokens).unwrap();
+        let conf = dir.path().join("softhsm2.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+                tokens.display()
+            ),
+        )
+        .unwrap();
+        // Set once, before the module is initialised, while no other thread reads it.
+        std::env::set_var("SOFTHSM2_CONF", &conf);
+        let init = Command::new("softhsm2-util")
+            .args(["--init-token", "--free", "--label", TOKEN_LABEL])
+            .args(["--pin", "1234", "--so-pin", "123456"])
+            .output()
+            .unwrap();
+        assert!(
+            init.status.success(),
+            "{}",
+            String::from_utf8_lossy(&init.stderr)
+        );
+        std::fs::write(dir.path().join("pin.txt"), "1234\n").unwrap();
+        let module = Path::new(SOFTHSM2_MODULE);
+        let wrong_pin = Token::open(module, TOKEN_LABEL, "9999")
+            .map(|_| "accepted".to_string())
+            .unwrap_or_else(|e| e.to_string());
+        let pin = read_pin_file(&dir.path().join("pin.txt")).unwrap();
+        let token = Token::open(module, TOKEN_LABEL, &pin).unwrap();
+        let fixture = Fixture {
+            dir,
+            token,
+            wrong_pin,
+        };
+        fixture.openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-subj",
+            "/CN=Token Test CA",
+            "-days",
+            "30",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+            "-out",
+            "ca.pem",
+        ]);
+        fixture
+    }))
+}
+
+const MESSAGE: &[u8] = b"From: a@example.org\r\nTo: b@example.org\r\nSubject: token\r\n\
+Content-Type: text/plain\r\n\r\nSigned inside the token.\r\n";
+
+/// Sign MESSAGE with `key` and its certificate; openssl verifies it against the CA.
+fn sign_and_verify(f: &Fixture, name: &str, key: TokenKey) {
+    let certificate = f.certify(name, &key, "digitalSignature");
+    let private = PrivateKey::external(Box::new(key)).unwrap();
+    let scheme = private.scheme(private.default_digest(), false).unwrap();
+    let signer = Signer::new(
+        vec![smime::cms::signed_builder::SignerSpec {
+            certificate,
+            key: private,
+            scheme,
+            chain: vec![],
+            encryption_certificate: None,
+            extra_attributes: vec![],
+        }],
+        SignOptions::default(),
+    )
+    .unwrap();
+    let signed = signer.sign_bytes(MESSAGE).unwrap();
+    let (input, content) = (format!("{name}.eml"), format!("{name}.out"));
+    std::fs::write(f.path(&input), &signed).unwrap();
+    f.openssl(&[
+        "cms", "-verify", "-in", &input, "-CAfile", "ca.pem", "-out", &content,
+    ]);
+    let content = std::fs::read(f.path(&content)).unwrap();
+    assert!(
+        String::from_utf8_lossy(&content).contains("Signed inside the token."),
+        "{}",
+        String::from_utf8_lossy(&content)
+    );
+    // A changed body no longer verifies: openssl checked our signature, not just the form.
+    let tampered = String::from_utf8(signed)
+        .unwrap()
+        .replace("Signed inside the token.", "Signed outside the token.");
+    std::fs::write(f.path("tampered.eml"), tampered).unwrap();
+    let out = Command::new("openssl")
+        .args(["cms", "-verify", "-in", "tampered.eml", "-CAfile", "ca.pem"])
+        .current_dir(f.dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a tampered message verified");
+}
+
+#[test]
+fn sign_with_token_rsa_key_openssl_cms_verifies() {
+    let Some(f) = fixture() else { return };
+    let key = f.token.generate_rsa("rsa-sign", b"rsa-sign", 2048).unwrap();
+    assert_eq!(key.kind(), TokenKeyKind::Rsa(2048));
+    sign_and_verify(f, "rsasign", key);
+}
+
+#[test]
+fn sign_with_token_p256_key_openssl_cms_verifies() {
+    let Some(f) = fixture() else { return };
+    let key = f.token.generate_ec_p256("ec-sign", b"ec-sign").unwrap();
+    assert_eq!(key.kind(), TokenKeyKind::EcP256);
+    sign_and_verify(f, "ecsign", key);
+}
+
+#[test]
+fn decrypt_openssl_encrypted_to_token_key_pkcs1_and_oaep_recovers_content() {
+    let Some(f) = fixture() else { return };
+    let key = f.token.generate_rsa("rsa-dec", b"rsa-dec", 2048).unwrap();
+    let certificate = f.certify("rsadec", &key, "keyEncipherment");
+    std::fs::write(f.path("plain.eml"), MESSAGE).unwrap();
+    // The key found again by its id: what a store holding only the id does.
+    let found = f.token.find_key(b"rsa-dec").unwrap();
+    let decryptor = Decryptor::new(
+        certificate,
+        DecryptingKey::external(Box::new(found)),
+        CryptoPolicy::strict(),
+    );
+    for (out, padding) in [
+        ("pkcs1.eml", None),
+        ("oaep.eml", Some("rsa_padding_mode:oaep")),
+    ] {
+        let mut args = vec![
+            "cms",
+            "-encrypt",
+            "-aes256",
+            "-in",
+            "plain.eml",
+            "-out",
+            out,
+            "-recip",
+            "rsadec.pem",
+        ];
+        if let Some(opt) = padding {
+            args.extend(["-keyopt", opt]);
+        }
+        f.openssl(&args);
+        let (report, plain) = decryptor
+            .decrypt_bytes(&std::fs::read(f.path(out)).unwrap())
+            .unwrap();
+        assert_eq!(report.status, DecryptStatus::Decrypted, "{out}: {report:?}");
+        let plain = String::from_utf8(plain.unwrap()).unwrap();
+        assert!(plain.contains("Signed inside the token."), "{out}: {plain}");
+    }
+    // Another token key cannot open it: the random-key fallback makes it fail, not error.
+    let other = f
+        .token
+        .generate_rsa("rsa-other", b"rsa-other", 2048)
+        .unwrap();
+    let wrong = Decryptor::new(
+        f.certify("rsadec2", &key, "keyEncipherment"),
+        DecryptingKey::external(Box::new(other)),
+        CryptoPolicy::strict(),
+    );
+    f.openssl(&[
+        "cms",
+        "-encrypt",
+        "-aes256",
+        "-in",
+        "plain.eml",
+        "-out",
+        "again.eml",
+        "-recip",
+        "rsadec2.pem",
+    ]);
+    let (report, plain) = wrong
+        .decrypt_bytes(&std::fs::read(f.path("again.eml")).unwrap())
+        .unwrap();
+    assert_eq!(report.status, DecryptStatus::Failed, "{report:?}");
+    assert!(plain.is_none());
+}
+
+#[test]
+fn extract_token_generated_keys_is_refused() {
+    let Some(f) = fixture() else { return };
+    let rsa = f.token.generate_rsa("rsa-x", b"rsa-x", 2048).unwrap();
+    let ec = f.token.generate_ec_p256("ec-x", b"ec-x").unwrap();
+    for key in [rsa, ec] {
+        let err = key
+            .try_extract()
+            .expect_err("the private key left the token");
+        let text = err.to_string();
+        // The secret attribute is sensitive, and wrapping is refused as unextractable.
+        assert!(text.contains("is Sensitive"), "{text}");
+        assert!(text.contains("KeyUnextractable"), "{text}");
+    }
+}
+
+#[test]
+fn open_token_wrong_pin_is_refused_and_missing_label_named() {
+    let Some(f) = fixture() else { return };
+    assert!(f.wrong_pin.contains("wrong PIN"), "{}", f.wrong_pin);
+    let err = Token::open(Path::new(SOFTHSM2_MODULE), "no-such-token", "1234").unwrap_err();
+    assert!(err.to_string().contains("no-such-token"), "{err}");
+    let err = read_pin_file(&f.path("absent-pin.txt")).unwrap_err();
+    assert!(err.to_string().contains("absent-pin.txt"), "{err}");
+}
+
+#[test]
+fn kek_in_token_seals_opens_and_binds_the_row() {
+    use smime_store::kek::Kek;
+    let Some(f) = fixture() else { return };
+    let kek = Kek::from_token(Arc::clone(&f.token), "store-kek", true).unwrap();
+    let blob = kek
+        .seal("key-1", "alice@example.org", b"PKCS#8 bytes")
+        .unwrap();
+    // Found again by its label (not made a second time), the key opens what it sealed.
+    let again = Kek::from_token(Arc::clone(&f.token), "store-kek", false).unwrap();
+    let plain = again.open("key-1", "alice@example.org", &blob).unwrap();
+    assert_eq!(plain.as_slice(), b"PKCS#8 bytes");
+    assert!(again.open("key-1", "bob@example.org", &blob).is_err());
+    let check = kek.check_blob().unwrap();
+    again.verify(&check).unwrap();
+    let other = Kek::from_token(Arc::clone(&f.token), "other-kek", true).unwrap();
+    assert!(other.verify(&check).is_err());
+    assert!(Kek::from_token(Arc::clone(&f.token), "absent-kek", false).is_err());
+}
