@@ -3,6 +3,7 @@
 //! keys inside PKCS#11 tokens that sign and decrypt there ([`pkcs11`]).
 
 pub mod kek;
+pub mod keys;
 pub mod pkcs11;
 
 /// Errors of the store.
@@ -23,6 +24,14 @@ pub enum Error {
         /// The KEK source or the sealed key.
         what: String,
         /// What failed.
+        reason: String,
+    },
+    /// A stored private key cannot be added, found or used.
+    #[error("{what}: {reason}")]
+    Key {
+        /// The key (its certificate fingerprint) or the address.
+        what: String,
+        /// What is wrong.
         reason: String,
     },
     /// The passphrase or key file is not the one the store's keys were sealed with.

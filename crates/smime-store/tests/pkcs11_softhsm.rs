@@ -353,3 +353,76 @@ fn kek_in_token_seals_opens_and_binds_the_row() {
     assert!(other.verify(&check).is_err());
     assert!(Kek::from_token(Arc::clone(&f.token), "absent-kek", false).is_err());
 }
+
+#[test]
+fn key_ring_token_key_signs_decrypts_and_is_not_exported() {
+    use smime_store::kek::{Argon2Params, Kek};
+    use smime_store::keys::{decrypt_with_history, KeyRing};
+    let Some(f) = fixture() else { return };
+    let key = f.token.generate_rsa("ring", b"ring", 2048).unwrap();
+    let certificate = f.certify("ringkey", &key, "digitalSignature,keyEncipherment");
+    let kek = Kek::from_passphrase(
+        b"p",
+        &Argon2Params {
+            memory_kib: 256,
+            iterations: 1,
+            parallelism: 1,
+            salt: b"0123456789abcdef".to_vec(),
+        },
+    )
+    .unwrap();
+    let mut ring = KeyRing::default();
+    let stored = ring
+        .add_token_key(&f.token, b"ring", None, certificate.clone(), vec![])
+        .unwrap();
+    assert_eq!(stored.owner, "ringkey@example.org");
+    // Another token key does not match the certificate; an absent id is named.
+    f.token
+        .generate_rsa("ring-other", b"ring-other", 2048)
+        .unwrap();
+    let mut other = KeyRing::default();
+    let err = other
+        .add_token_key(&f.token, b"ring-other", None, certificate.clone(), vec![])
+        .unwrap_err();
+    assert!(err.to_string().contains("does not belong"), "{err}");
+    assert!(other
+        .add_token_key(&f.token, b"absent", None, certificate, vec![])
+        .is_err());
+    let tokens = [Arc::clone(&f.token)];
+    let (cert, _, signing) = ring
+        .signing_key(
+            &kek,
+            &tokens,
+            "ringkey@example.org",
+            std::time::SystemTime::now(),
+        )
+        .unwrap();
+    assert!(format!("{signing:?}").contains("in token"), "{signing:?}");
+    assert_eq!(cert, ring.keys()[0].certificate);
+    std::fs::write(f.path("ringplain.eml"), MESSAGE).unwrap();
+    f.openssl(&[
+        "cms",
+        "-encrypt",
+        "-aes256",
+        "-in",
+        "ringplain.eml",
+        "-out",
+        "ring.eml",
+        "-recip",
+        "ringkey.pem",
+    ]);
+    let keys = ring
+        .decryption_keys(&kek, &tokens, "ringkey@example.org")
+        .unwrap();
+    let message = std::fs::read(f.path("ring.eml")).unwrap();
+    let (report, _) = decrypt_with_history(&message, keys, CryptoPolicy::strict()).unwrap();
+    assert_eq!(report.status, DecryptStatus::Decrypted, "{report:?}");
+    // Without the token open the key cannot be used, and it is never exported.
+    assert!(ring
+        .decryption_keys(&kek, &[], "ringkey@example.org")
+        .is_err());
+    let err = ring
+        .export_pkcs12(&kek, "ringkey@example.org", "pw")
+        .unwrap_err();
+    assert!(err.to_string().contains("cannot be exported"), "{err}");
+}

@@ -80,6 +80,12 @@ pub fn write_pkcs12(
     password: &str,
 ) -> Result<Vec<u8>> {
     let what = format!("PKCS#12 export of {friendly_name}");
+    if super::private_key::pkcs8_algorithm_and_key(&identity.key_der).is_none() {
+        return Err(Error::key(
+            &what,
+            "the private key is not PKCS#8 DER (RFC 5958)",
+        ));
+    }
     let to_p12 = |c: &Certificate| {
         let der = c
             .to_der()
@@ -239,5 +245,21 @@ mod tests {
             let err = read_pkcs12(&again, "wrong", "again.p12").unwrap_err();
             assert!(err.to_string().contains("wrong password"), "{err}");
         }
+    }
+
+    #[test]
+    fn write_pkcs12_key_not_pkcs8_der_is_refused() {
+        let pki = identity();
+        let err = write_pkcs12(
+            &Pkcs12Identity {
+                certificate: pki.cert("alice"),
+                chain: vec![],
+                key_der: Zeroizing::new(pki.read("alice.key")),
+            },
+            "alice",
+            "pw",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("not PKCS#8 DER"), "{err}");
     }
 }
