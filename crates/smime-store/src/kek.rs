@@ -100,6 +100,33 @@ impl Argon2Params {
     }
 }
 
+/// What a store keeps about its KEK in its settings: the Argon2id parameters when the KEK
+/// comes from a passphrase, and the check blob that tells a wrong passphrase apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KekSettings {
+    /// How a passphrase becomes the KEK; `None` for a key file or a token key.
+    pub argon2: Option<Argon2Params>,
+    /// [`Kek::check_blob`] of the KEK.
+    pub check: Vec<u8>,
+}
+
+/// Read a secret (a passphrase, a PIN) from the first line of a file, without its line
+/// end: a secret is never a command-line argument. `what` names it in errors.
+pub fn read_secret_file(path: &Path, what: &str) -> Result<Zeroizing<String>> {
+    let text = Zeroizing::new(
+        std::fs::read_to_string(path)
+            .map_err(|e| kek_error(path.display(), format!("cannot read the {what} file: {e}")))?,
+    );
+    let line = Zeroizing::new(text.lines().next().unwrap_or_default().to_string());
+    if line.is_empty() {
+        return Err(kek_error(
+            path.display(),
+            format!("the {what} file is empty"),
+        ));
+    }
+    Ok(line)
+}
+
 enum Inner {
     /// The KEK in memory (aws-lc clears it on drop).
     Software(LessSafeKey),
@@ -166,6 +193,35 @@ impl Kek {
             inner: Inner::Software(LessSafeKey::new(key)),
             source,
         })
+    }
+
+    /// A new KEK from a passphrase with fresh Argon2id parameters, and the settings to
+    /// keep so that [`Kek::unlock_with_passphrase`] finds it again.
+    pub fn create_from_passphrase(passphrase: &[u8]) -> Result<(Kek, KekSettings)> {
+        let params = Argon2Params::generate()?;
+        let kek = Kek::from_passphrase(passphrase, &params)?;
+        let check = kek.check_blob()?;
+        Ok((
+            kek,
+            KekSettings {
+                argon2: Some(params),
+                check,
+            },
+        ))
+    }
+
+    /// The KEK of a store whose settings are `settings`, from its passphrase; a wrong one
+    /// is [`Error::WrongPassphrase`].
+    pub fn unlock_with_passphrase(passphrase: &[u8], settings: &KekSettings) -> Result<Kek> {
+        let params = settings.argon2.as_ref().ok_or_else(|| {
+            kek_error(
+                "the passphrase",
+                "this store's keys are not sealed under a passphrase (a key file or token key)",
+            )
+        })?;
+        let kek = Kek::from_passphrase(passphrase, params)?;
+        kek.verify(&settings.check)?;
+        Ok(kek)
     }
 
     /// The KEK from a passphrase through Argon2id with `params`.
@@ -394,6 +450,35 @@ mod tests {
         salted.salt = b"fedcba9876543210".to_vec();
         let other_salt = Kek::from_passphrase(b"right", &salted).unwrap();
         assert!(other_salt.verify(&check).is_err());
+    }
+
+    #[test]
+    fn unlock_with_passphrase_right_opens_wrong_is_refused() {
+        let (kek, settings) = Kek::create_from_passphrase(b"right one").unwrap();
+        let blob = kek.seal("k", "o", b"secret").unwrap();
+        let again = Kek::unlock_with_passphrase(b"right one", &settings).unwrap();
+        assert_eq!(again.open("k", "o", &blob).unwrap().as_slice(), b"secret");
+        let err = Kek::unlock_with_passphrase(b"right one ", &settings).unwrap_err();
+        assert!(matches!(err, Error::WrongPassphrase { .. }), "{err}");
+        assert!(err.to_string().contains("nothing was changed"), "{err}");
+        let no_params = KekSettings {
+            argon2: None,
+            check: settings.check.clone(),
+        };
+        assert!(Kek::unlock_with_passphrase(b"right one", &no_params).is_err());
+    }
+
+    #[test]
+    fn read_secret_file_first_line_without_line_end() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("pass.txt");
+        std::fs::write(&path, "pass phrase with spaces\r\nsecond line\n").unwrap();
+        let secret = read_secret_file(&path, "passphrase").unwrap();
+        assert_eq!(secret.as_str(), "pass phrase with spaces");
+        std::fs::write(&path, "\n").unwrap();
+        let err = read_secret_file(&path, "passphrase").unwrap_err();
+        assert!(err.to_string().contains("pass.txt"), "{err}");
+        assert!(read_secret_file(&dir.path().join("absent"), "PIN").is_err());
     }
 
     #[test]

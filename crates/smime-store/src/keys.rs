@@ -190,6 +190,26 @@ impl KeyRing {
             .ok_or_else(|| key_error("key ring", "the key just added is missing"))
     }
 
+    /// Seal every key again under `new` (a raised Argon2id cost, a new passphrase or key
+    /// file): all or nothing, the ring is unchanged when one key does not open under `old`.
+    /// Returns how many keys were resealed.
+    pub fn reseal(&mut self, old: &Kek, new: &Kek) -> Result<usize> {
+        let mut resealed = Vec::new();
+        for (i, key) in self.keys.iter().enumerate() {
+            if let KeyMaterial::Sealed(sealed) = &key.material {
+                let plain = old.open(&key.id, &key.owner, sealed)?;
+                resealed.push((i, new.seal(&key.id, &key.owner, &plain)?));
+            }
+        }
+        let count = resealed.len();
+        for (i, sealed) in resealed {
+            if let Some(key) = self.keys.get_mut(i) {
+                key.material = KeyMaterial::Sealed(sealed);
+            }
+        }
+        Ok(count)
+    }
+
     /// Import the key and chain of a PKCS#12 file (modern PBES2/AES or legacy 3DES/RC2).
     pub fn import_pkcs12(
         &mut self,

@@ -5,6 +5,11 @@
 //! EnvelopedData is made or opened with the key without its private part ever leaving the
 //! token. Tested against SoftHSM2.
 //!
+//! SoftHSM2 2.6 decrypts RSAES-OAEP only with SHA-1 and MGF1-SHA-1: mail encrypted with
+//! OAEP-SHA-256 (what `smime encrypt` writes by default) to a SoftHSM2 key does not open
+//! (it fails like a wrong key). Tokens that implement CKM_RSA_PKCS_OAEP fully do not have
+//! this limit; PKCS#1 v1.5 and OAEP-SHA-1 work everywhere.
+//!
 //! A module is loaded and initialised once per process (C_Initialize is process-wide and
 //! C_Finalize would end every other user's sessions), so [`Token::open`] shares one context
 //! per module path.
@@ -92,15 +97,7 @@ fn pkcs11_error(what: impl std::fmt::Display, doing: &str, e: Pkcs11Error) -> Er
 
 /// Read a PIN from a file (the first line; a secret is never an argument).
 pub fn read_pin_file(path: &Path) -> Result<Zeroizing<String>> {
-    let text = Zeroizing::new(
-        std::fs::read_to_string(path)
-            .map_err(|e| token_error(path.display(), format!("cannot read the PIN file: {e}")))?,
-    );
-    let pin = Zeroizing::new(text.lines().next().unwrap_or_default().to_string());
-    if pin.is_empty() {
-        return Err(token_error(path.display(), "the PIN file is empty"));
-    }
-    Ok(pin)
+    crate::kek::read_secret_file(path, "PIN")
 }
 
 /// A logged-in session with one token.

@@ -362,3 +362,33 @@ fn pkcs12_export_read_by_openssl_and_legacy_import_works() {
         .unwrap_err();
     assert!(err.to_string().contains("wrong password"), "{err}");
 }
+
+#[test]
+fn reseal_under_a_new_kek_all_or_nothing() {
+    if !require_openssl() {
+        return;
+    }
+    let dir = pki();
+    let d = dir.path();
+    let old = Kek::from_passphrase(b"old", &params(b"salt-salt-salt-5")).unwrap();
+    let new = Kek::from_passphrase(b"new", &params(b"salt-salt-salt-6")).unwrap();
+    let mut ring = ring(d, &old);
+    // With the wrong old KEK nothing changes.
+    assert!(ring.reseal(&new, &new).is_err());
+    assert_eq!(
+        ring.decryption_keys(&old, &[], "alice@example.org")
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(ring.reseal(&old, &new).unwrap(), 3);
+    assert!(ring
+        .decryption_keys(&old, &[], "alice@example.org")
+        .is_err());
+    assert_eq!(
+        ring.decryption_keys(&new, &[], "alice@example.org")
+            .unwrap()
+            .len(),
+        3
+    );
+}

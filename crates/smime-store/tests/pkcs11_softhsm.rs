@@ -254,9 +254,11 @@ fn decrypt_openssl_encrypted_to_token_key_pkcs1_and_oaep_recovers_content() {
         DecryptingKey::external(Box::new(found)),
         CryptoPolicy::strict(),
     );
+    // SoftHSM2 2.6 does OAEP with SHA-1 only (CKR_ARGUMENTS_BAD otherwise), so OAEP with
+    // SHA-256, what smime encrypt writes, is not tested here: see the pkcs11 module docs.
     for (out, padding) in [
-        ("pkcs1.eml", None),
-        ("oaep.eml", Some("rsa_padding_mode:oaep")),
+        ("pkcs1.eml", &[][..]),
+        ("oaep.eml", &["-keyopt", "rsa_padding_mode:oaep"][..]),
     ] {
         let mut args = vec![
             "cms",
@@ -269,9 +271,7 @@ fn decrypt_openssl_encrypted_to_token_key_pkcs1_and_oaep_recovers_content() {
             "-recip",
             "rsadec.pem",
         ];
-        if let Some(opt) = padding {
-            args.extend(["-keyopt", opt]);
-        }
+        args.extend(padding);
         f.openssl(&args);
         let (report, plain) = decryptor
             .decrypt_bytes(&std::fs::read(f.path(out)).unwrap())
