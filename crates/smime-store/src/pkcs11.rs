@@ -142,7 +142,9 @@ impl std::fmt::Debug for TokenKey {
 
 impl Token {
     /// Open the token labelled `token_label` in `module` (a PKCS#11 library such as
-    /// [`SOFTHSM2_MODULE`]) and log in as its user with `pin`.
+    /// [`SOFTHSM2_MODULE`]) and log in as its user with `pin`. PKCS#11 logs in per process,
+    /// not per session: once one handle of this process has logged in to the token, the
+    /// token reports CKR_USER_ALREADY_LOGGED_IN and does not check `pin` again.
     pub fn open(module_path: &Path, token_label: &str, pin: &str) -> Result<Arc<Token>> {
         let what = format!("token {token_label:?} in {}", module_path.display());
         let context = module(module_path)?;

@@ -184,10 +184,10 @@ const MESSAGE: &[u8] = b"From: a@example.org\r\nTo: b@example.org\r\nSubject: to
 Content-Type: text/plain\r\n\r\nSigned inside the token.\r\n";
 
 /// Sign MESSAGE with `key` and its certificate; openssl verifies it against the CA.
-fn sign_and_verify(f: &Fixture, name: &str, key: TokenKey) {
+fn sign_and_verify(f: &Fixture, name: &str, key: TokenKey, pss: bool) {
     let certificate = f.certify(name, &key, "digitalSignature");
     let private = PrivateKey::external(Box::new(key)).unwrap();
-    let scheme = private.scheme(private.default_digest(), false).unwrap();
+    let scheme = private.scheme(private.default_digest(), pss).unwrap();
     let signer = Signer::new(
         vec![smime::cms::signed_builder::SignerSpec {
             certificate,
@@ -226,11 +226,13 @@ fn sign_and_verify(f: &Fixture, name: &str, key: TokenKey) {
 }
 
 #[test]
-fn sign_with_token_rsa_key_openssl_cms_verifies() {
+fn sign_with_token_rsa_key_pkcs1_and_pss_openssl_cms_verifies() {
     let Some(f) = fixture() else { return };
     let key = f.token.generate_rsa("rsa-sign", b"rsa-sign", 2048).unwrap();
     assert_eq!(key.kind(), TokenKeyKind::Rsa(2048));
-    sign_and_verify(f, "rsasign", key);
+    sign_and_verify(f, "rsasign", key.clone(), false);
+    // RSASSA-PSS (RFC 4056) through CKM_SHA256_RSA_PKCS_PSS.
+    sign_and_verify(f, "rsapss", key, true);
 }
 
 #[test]
@@ -238,7 +240,7 @@ fn sign_with_token_p256_key_openssl_cms_verifies() {
     let Some(f) = fixture() else { return };
     let key = f.token.generate_ec_p256("ec-sign", b"ec-sign").unwrap();
     assert_eq!(key.kind(), TokenKeyKind::EcP256);
-    sign_and_verify(f, "ecsign", key);
+    sign_and_verify(f, "ecsign", key, false);
 }
 
 #[test]
