@@ -1,9 +1,10 @@
 //! Keys in a PKCS#11 token (PKCS#11 v2.40, through `cryptoki`): RSA and EC P-256 key pairs
 //! generated inside the token as sensitive and never extractable (CKA_SENSITIVE true,
-//! CKA_EXTRACTABLE false), which sign and decrypt inside it. [`TokenKey`] implements the
-//! message engine's [`ExternalSigner`] and [`ExternalDecrypter`], so a CMS SignedData or
-//! EnvelopedData is made or opened with the key without its private part ever leaving the
-//! token. Tested against SoftHSM2.
+//! CKA_EXTRACTABLE false), which sign and decrypt inside it (RSA key transport; for EC
+//! the token computes the ECDH secret and the engine derives the KEK and unwraps).
+//! [`TokenKey`] implements the message engine's [`ExternalSigner`] and
+//! [`ExternalDecrypter`], so a CMS SignedData or EnvelopedData is made or opened with the
+//! key without its private part ever leaving the token. Tested against SoftHSM2.
 //!
 //! SoftHSM2 2.6 decrypts RSAES-OAEP only with SHA-1 and MGF1-SHA-1: mail encrypted with
 //! OAEP-SHA-256 (what `smime encrypt` writes by default) to a SoftHSM2 key does not open
@@ -21,6 +22,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::error::{Error as Pkcs11Error, RvError};
 use cryptoki::mechanism::aead::GcmParams;
+use cryptoki::mechanism::elliptic_curve::{EcKdf, Ecdh1DeriveParams};
 use cryptoki::mechanism::rsa::{PkcsMgfType, PkcsOaepParams, PkcsOaepSource, PkcsPssParams};
 use cryptoki::mechanism::{Mechanism, MechanismType};
 use cryptoki::object::{
@@ -32,6 +34,7 @@ use cryptoki::types::AuthPin;
 use der::asn1::{BitString, ObjectIdentifier, OctetString, UintRef};
 use der::{Decode, Encode, Sequence};
 use smime::crypto::external_key::{ExternalDecrypter, ExternalSigner};
+use smime::crypto::key_agreement::AgreementCurve;
 use smime::crypto::key_transport::{KeyTransport, OaepHash};
 use smime::crypto::{digest, DigestAlgorithm, SignatureScheme};
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
@@ -228,7 +231,7 @@ impl Token {
         self.key(private)
     }
 
-    /// Generate an EC P-256 key pair in the token that signs (ECDSA).
+    /// Generate an EC P-256 key pair in the token that signs (ECDSA) and agrees (ECDH).
     pub fn generate_ec_p256(self: &Arc<Self>, label: &str, id: &[u8]) -> Result<TokenKey> {
         let params = P256
             .to_der()
@@ -241,7 +244,8 @@ impl Token {
             Attribute::Id(id.to_vec()),
         ];
         let mut private = Self::private_template(label, id);
-        private.push(Attribute::Sign(true));
+        // Sign (ECDSA) and derive (ECDH for KeyAgreeRecipientInfo).
+        private.extend([Attribute::Sign(true), Attribute::Derive(true)]);
         let (_, private) = self.with_session(|s| {
             s.generate_key_pair(&Mechanism::EccKeyPairGen, &public, &private)
                 .map_err(|e| pkcs11_error(self.what(), "generating an EC key pair", e))
@@ -607,7 +611,7 @@ fn ecdsa_sig_value(rs: &[u8], what: &str) -> Result<Vec<u8>> {
 }
 
 impl ExternalDecrypter for TokenKey {
-    /// CKM_RSA_PKCS or CKM_RSA_PKCS_OAEP (MGF1 with the OAEP hash, no label) inside the
+    /// RSA: CKM_RSA_PKCS or CKM_RSA_PKCS_OAEP (MGF1 with the OAEP hash, no label) inside the
     /// token. Every failure is `None`: the engine goes on with a random key (RFC 3218).
     fn decrypt(&self, transport: KeyTransport, encrypted_key: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
         if !matches!(self.kind, TokenKeyKind::Rsa(_)) {
@@ -632,6 +636,40 @@ impl ExternalDecrypter for TokenKey {
             .decrypt(&mechanism, self.private, encrypted_key)
             .ok()
             .map(Zeroizing::new)
+    }
+
+    fn agreement_curve(&self) -> Option<AgreementCurve> {
+        (self.kind == TokenKeyKind::EcP256).then_some(AgreementCurve::P256)
+    }
+
+    /// CKM_ECDH1_DERIVE without a KDF (PKCS#11 v2.40 2.3.15) into a session-only generic
+    /// secret, read and destroyed at once: Z leaves the token, the private key never does.
+    fn agree(&self, originator_public_key: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        if self.kind != TokenKeyKind::EcP256 {
+            return None;
+        }
+        let session = self.token.session.lock().ok()?;
+        let params = Ecdh1DeriveParams::new(EcKdf::null(), originator_public_key);
+        let secret = session
+            .derive_key(
+                &Mechanism::Ecdh1Derive(params),
+                self.private,
+                &[
+                    Attribute::Class(ObjectClass::SECRET_KEY),
+                    Attribute::KeyType(KeyType::GENERIC_SECRET),
+                    Attribute::Token(false),
+                    Attribute::Sensitive(false),
+                    Attribute::Extractable(true),
+                    Attribute::ValueLen(32.into()),
+                ],
+            )
+            .ok()?;
+        let value = session.get_attributes(secret, &[AttributeType::Value]);
+        let _ = session.destroy_object(secret);
+        value.ok()?.into_iter().find_map(|a| match a {
+            Attribute::Value(z) => Some(Zeroizing::new(z)),
+            _ => None,
+        })
     }
 
     fn description(&self) -> String {

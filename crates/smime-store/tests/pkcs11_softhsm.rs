@@ -428,3 +428,61 @@ fn key_ring_token_key_signs_decrypts_and_is_not_exported() {
         .unwrap_err();
     assert!(err.to_string().contains("cannot be exported"), "{err}");
 }
+
+#[test]
+fn decrypt_openssl_encrypted_to_token_p256_key_ecdh_recovers_content() {
+    let Some(f) = fixture() else { return };
+    let key = f.token.generate_ec_p256("ec-dec", b"ec-dec").unwrap();
+    let certificate = f.certify("ecdec", &key, "keyAgreement");
+    let decryptor = Decryptor::new(
+        certificate,
+        DecryptingKey::external(Box::new(key)),
+        CryptoPolicy::strict(),
+    );
+    std::fs::write(f.path("ecplain.eml"), MESSAGE).unwrap();
+    // dhSinglePass-stdDH with the X9.63 KDF over SHA-256 and over SHA-384 (RFC 5753).
+    for (out, kdf) in [
+        ("ec256.eml", "ecdh_kdf_md:sha256"),
+        ("ec384.eml", "ecdh_kdf_md:sha384"),
+    ] {
+        f.openssl(&[
+            "cms",
+            "-encrypt",
+            "-aes256",
+            "-in",
+            "ecplain.eml",
+            "-out",
+            out,
+            "-recip",
+            "ecdec.pem",
+            "-keyopt",
+            kdf,
+        ]);
+        let (report, plain) = decryptor
+            .decrypt_bytes(&std::fs::read(f.path(out)).unwrap())
+            .unwrap();
+        assert_eq!(report.status, DecryptStatus::Decrypted, "{out}: {report:?}");
+        assert!(String::from_utf8(plain.unwrap())
+            .unwrap()
+            .contains("Signed inside the token."));
+    }
+    // Another token key of the same curve, given as the key of the named certificate,
+    // agrees on another secret: the unwrap fails (a random key, then Failed), no error.
+    let other = f
+        .token
+        .generate_ec_p256("ec-dec-other", b"ec-dec-other")
+        .unwrap();
+    let named = load_certificates(&std::fs::read(f.path("ecdec.pem")).unwrap(), "ecdec.pem")
+        .unwrap()
+        .remove(0);
+    let wrong = Decryptor::new(
+        named,
+        DecryptingKey::external(Box::new(other)),
+        CryptoPolicy::strict(),
+    );
+    let (report, plain) = wrong
+        .decrypt_bytes(&std::fs::read(f.path("ec256.eml")).unwrap())
+        .unwrap();
+    assert_eq!(report.status, DecryptStatus::Failed, "{report:?}");
+    assert!(plain.is_none());
+}

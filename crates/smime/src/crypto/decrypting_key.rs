@@ -36,7 +36,7 @@ enum Inner {
     Agreement(AgreementCurve, agreement::PrivateKey),
     /// X9.42 Diffie-Hellman: legacy, through aws-lc directly.
     Dh(DhPrivateKey),
-    /// An RSA key held outside the process (a PKCS#11 token).
+    /// A key held outside the process (a PKCS#11 token).
     External(Box<dyn ExternalDecrypter>),
 }
 
@@ -171,8 +171,9 @@ fn rsa_key(pkcs8: &[u8]) -> Option<Inner> {
 }
 
 impl DecryptingKey {
-    /// An RSA key held outside the process (a PKCS#11 token), which opens
-    /// KeyTransRecipientInfo through `decrypter`; failures still yield a random key.
+    /// A key held outside the process (a PKCS#11 token), which opens KeyTransRecipientInfo
+    /// (RSA) or KeyAgreeRecipientInfo (EC) through `decrypter`; failures still yield a
+    /// random key.
     pub fn external(decrypter: Box<dyn ExternalDecrypter>) -> DecryptingKey {
         DecryptingKey {
             inner: Inner::External(decrypter),
@@ -213,7 +214,10 @@ impl DecryptingKey {
     /// What kind of RecipientInfo the key opens.
     pub fn kind(&self) -> DecryptingKeyKind {
         match &self.inner {
-            Inner::Rsa(_) | Inner::ShortRsa(_) | Inner::External(_) => DecryptingKeyKind::Rsa,
+            Inner::External(k) => k
+                .agreement_curve()
+                .map_or(DecryptingKeyKind::Rsa, DecryptingKeyKind::Agreement),
+            Inner::Rsa(_) | Inner::ShortRsa(_) => DecryptingKeyKind::Rsa,
             Inner::Agreement(curve, _) => DecryptingKeyKind::Agreement(*curve),
             Inner::Dh(_) => DecryptingKeyKind::Dh,
         }
@@ -325,6 +329,13 @@ impl DecryptingKey {
                     agreement
                         .wrap
                         .unwrap(&agreement.derive_kek(&zz, ukm), encrypted_key)
+                })
+            }
+            Inner::External(k) if !agreement.is_finite_field() => {
+                k.agree(originator_public_key).and_then(|z| {
+                    agreement
+                        .wrap
+                        .unwrap(&agreement.derive_kek(&z, ukm), encrypted_key)
                 })
             }
             _ => return Ok(random),

@@ -6,6 +6,7 @@
 use spki::SubjectPublicKeyInfoOwned;
 use zeroize::Zeroizing;
 
+use super::key_agreement::AgreementCurve;
 use super::key_transport::KeyTransport;
 use super::SignatureScheme;
 use crate::Result;
@@ -23,13 +24,26 @@ pub trait ExternalSigner: Send + Sync {
     fn description(&self) -> String;
 }
 
-/// An RSA decryption key held outside the process.
+/// A decryption key held outside the process: RSA key transport, or (when
+/// [`ExternalDecrypter::agreement_curve`] names a curve) ECDH key agreement.
 pub trait ExternalDecrypter: Send + Sync {
     /// Decrypt a key-transport `encrypted_key` (RFC 5652 6.2.1) with RSAES-OAEP or
     /// RSAES-PKCS1-v1_5. `None` on any failure, whatever the reason: the caller then goes on
     /// with a random key (RFC 3218 2.3), so an error never tells a padding oracle anything.
     /// A token decides how long it takes; the engine cannot make that constant.
     fn decrypt(&self, transport: KeyTransport, encrypted_key: &[u8]) -> Option<Zeroizing<Vec<u8>>>;
+    /// The curve of an EC key that opens KeyAgreeRecipientInfo; `None` (the default) for
+    /// an RSA key.
+    fn agreement_curve(&self) -> Option<AgreementCurve> {
+        None
+    }
+    /// The ECDH shared secret Z (RFC 5753 3.1.2, the x-coordinate) with the originator's
+    /// ephemeral public key (an uncompressed point); the engine derives the key-encryption
+    /// key and unwraps. `None` on any failure, as for [`ExternalDecrypter::decrypt`].
+    fn agree(&self, originator_public_key: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        let _ = originator_public_key;
+        None
+    }
     /// A short description for messages: `RSA 2048 in token "mail"`.
     fn description(&self) -> String;
 }
