@@ -258,3 +258,18 @@ pub fn enveloped_data(data: &[u8], certificate: &[u8], key: &[u8]) {
     }
     let _ = crate::inspect::inspect(data);
 }
+
+/// PKCS#12 reading (RFC 7292) with the password the seeds use and with a wrong one; what
+/// reads is written again and must read back to the same identity.
+pub fn pkcs12(data: &[u8]) {
+    use crate::crypto::pkcs12::{read_pkcs12, write_pkcs12};
+    let _ = read_pkcs12(data, "wrong", "fuzz input");
+    if let Ok(identity) = read_pkcs12(data, "fuzz", "fuzz input") {
+        // A key that is not PKCS#8 is refused by the writer, which is fine.
+        if let Ok(written) = write_pkcs12(&identity, "fuzz", "fuzz") {
+            let again = read_pkcs12(&written, "fuzz", "rewritten").expect("our own PKCS#12 reads");
+            assert_eq!(again.certificate, identity.certificate);
+            assert_eq!(*again.key_der, *identity.key_der);
+        }
+    }
+}

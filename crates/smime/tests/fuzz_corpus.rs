@@ -124,3 +124,8 @@ fn crl_corpus() {
 fn ocsp_response_corpus() {
     replay("ocsp_response", smime_pkix::fuzzing::ocsp_response);
 }
+
+#[test]
+fn pkcs12_corpus() {
+    replay("pkcs12", smime::fuzzing::pkcs12);
+}
