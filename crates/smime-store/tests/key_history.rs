@@ -392,3 +392,75 @@ fn reseal_under_a_new_kek_all_or_nothing() {
         3
     );
 }
+
+/// Run an NSS tool (the engine of Thunderbird) in `dir`; whether it succeeded.
+fn nss(dir: &Path, tool: &str, args: &[&str]) -> (bool, String) {
+    let out = Command::new(tool)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect(tool);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[test]
+fn pkcs12_export_imported_by_nss_pk12util() {
+    if !require_openssl() {
+        return;
+    }
+    let have = |bin: &str| Command::new(bin).arg("-H").output().is_ok();
+    if !(have("pk12util") && have("certutil")) {
+        if std::env::var_os("SMIME_TEST_REQUIRE_PEERS").is_some_and(|v| !v.is_empty() && v != "0") {
+            panic!("pk12util/certutil missing and SMIME_TEST_REQUIRE_PEERS is set");
+        }
+        println!("skipped: pk12util/certutil missing (libnss3-tools)");
+        return;
+    }
+    let dir = pki();
+    let d = dir.path();
+    let kek = Kek::from_passphrase(b"p", &params(b"salt-salt-salt-7")).unwrap();
+    let ring = ring(d, &kek);
+    std::fs::write(
+        d.join("ours.p12"),
+        ring.export_pkcs12(&kek, "alice@example.org", "nss pw")
+            .unwrap(),
+    )
+    .unwrap();
+    std::fs::write(d.join("pw.txt"), "nss pw\n").unwrap();
+    std::fs::create_dir(d.join("nssdb")).unwrap();
+    let (ok, text) = nss(
+        d,
+        "certutil",
+        &["-N", "-d", "sql:nssdb", "--empty-password"],
+    );
+    assert!(ok, "{text}");
+    let (ok, text) = nss(
+        d,
+        "pk12util",
+        &[
+            "-i",
+            "ours.p12",
+            "-d",
+            "sql:nssdb",
+            "-w",
+            "pw.txt",
+            "-K",
+            "",
+        ],
+    );
+    assert!(ok, "pk12util -i: {text}");
+    // NSS now holds the RSA key with its certificate; its nickname is the certificate bag's
+    // friendlyName, which p12-keystore sets to the subject.
+    let (ok, keys) = nss(d, "certutil", &["-K", "-d", "sql:nssdb", "-f", "/dev/null"]);
+    assert!(
+        ok && keys.contains("rsa") && keys.contains("CN=Alice"),
+        "{keys}"
+    );
+    // NSS's own exports (pk12util -o, Thunderbird, Firefox) are BER with indefinite
+    // lengths, which p12-keystore does not read yet: see the README.
+}
