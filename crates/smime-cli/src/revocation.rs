@@ -14,12 +14,14 @@ use crate::args::{RevocationArg, RevocationArgs};
 use crate::files::read_file;
 
 /// The default mode of commands that check revocation only when asked (`verify`,
-/// `encrypt --trust`): soft-fail when CRLs or an OCSP responder are given, else off.
-pub fn when_asked(args: &RevocationArgs) -> RevocationMode {
+/// `encrypt --trust`): `asked` (soft-fail for `verify`, hard-fail for `encrypt`, where an
+/// unknown status must not send mail to a possibly compromised key) when CRLs or an OCSP
+/// responder are given, else off.
+pub fn when_asked(args: &RevocationArgs, asked: RevocationMode) -> RevocationMode {
     if args.crl.is_empty() && args.ocsp_url.is_none() {
         RevocationMode::Off
     } else {
-        RevocationMode::SoftFail
+        asked
     }
 }
 

@@ -751,6 +751,7 @@ fn cert_verify_crl_revoked_leaf_fails_like_openssl_crl_check() {
     let input = tmp.path().join("in.eml");
     std::fs::write(&input, common::plain_message("a@example.com", "secret")).unwrap();
     let (input, out) = (s(&input), s(&tmp.path().join("out.eml")));
+    let good_s = s(&good);
     let o = smime(&[
         "encrypt",
         "--to",
@@ -761,6 +762,8 @@ fn cert_verify_crl_revoked_leaf_fails_like_openssl_crl_check() {
         &int,
         "--crl",
         &crl,
+        "--crl",
+        &root_crl,
         "--offline",
         "--in",
         &input,
@@ -769,6 +772,35 @@ fn cert_verify_crl_revoked_leaf_fails_like_openssl_crl_check() {
     ]);
     o.assert_code(2);
     assert!(o.stderr.contains("[rule revoked]"), "{o}");
+    // For encryption, given CRLs mean hard-fail: with only the intermediate's CRL the
+    // intermediate's own status is unknown and the recipient is refused for that; with the
+    // root's CRL too the path and revocation pass and the next check decides (this `good`
+    // certificate is a signing one, so the mail key-usage rule refuses it).
+    let encrypt_good = |crls: &[&str]| {
+        let mut args = vec![
+            "encrypt",
+            "--to",
+            &good_s,
+            "--trust",
+            &root,
+            "--untrusted",
+            &int,
+        ];
+        for crl in crls {
+            args.extend(["--crl", crl]);
+        }
+        args.extend(["--offline", "--in", &input, "--out", &out]);
+        smime(&args)
+    };
+    let o = encrypt_good(&[&crl]);
+    o.assert_code(2);
+    assert!(o.stderr.contains("revocation_unknown"), "{o}");
+    let o = encrypt_good(&[&crl, &root_crl]);
+    o.assert_code(2);
+    assert!(
+        o.stderr.contains("mail_key_usage") && !o.stderr.contains("revocation"),
+        "{o}"
+    );
     // openssl verify -crl_check agrees.
     for (cert, ok) in [(&good, true), (&bad, false)] {
         let o = openssl_verify(&pki, cert, &["-crl_check", "-CRLfile", &crl]);

@@ -1,5 +1,6 @@
 //! `smime encrypt`.
 
+use smime_pkix::options::RevocationMode;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
@@ -90,7 +91,7 @@ fn refuse_invalid_recipients(certificates: &[Certificate], args: &RecipientArgs)
     let anchors = load::anchors(&args.trust)?;
     let untrusted = load::certificates(&args.untrusted)?;
     let mut options = ValidationOptions::at(SystemTime::now());
-    let default = revocation::when_asked(&args.revocation);
+    let default = revocation::when_asked(&args.revocation, RevocationMode::HardFail);
     let (mode, checker) = revocation::checker(&args.revocation, default)?;
     options.revocation = mode;
     for (i, cert) in certificates.iter().enumerate() {

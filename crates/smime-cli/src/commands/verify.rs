@@ -1,5 +1,6 @@
 //! `smime verify`.
 
+use smime_pkix::options::RevocationMode;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
@@ -27,7 +28,7 @@ pub fn run(args: &VerifyArgs) -> Result<bool> {
     if let Some(at) = &args.at {
         options.at = Some(parse_time(at)?);
     }
-    let default = revocation::when_asked(&args.revocation);
+    let default = revocation::when_asked(&args.revocation, RevocationMode::SoftFail);
     let (mode, checker) = revocation::checker(&args.revocation, default)?;
     options.revocation = checker.map(|checker| SignerRevocation {
         checker: checker as Arc<dyn RevocationCheck + Send + Sync>,
