@@ -239,7 +239,7 @@ struct Open {
 fn open<R: std::io::Read>(s: &mut StreamReader<R>, tag: Tag) -> Result<Open> {
     let header: Header = s.expect_header(tag)?;
     Ok(Open {
-        end: header.length.map(|len| s.position() + len),
+        end: header.length.map(|len| s.position().saturating_add(len)),
     })
 }
 

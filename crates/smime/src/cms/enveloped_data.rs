@@ -269,7 +269,10 @@ impl<R: Read> EnvelopedReader<R> {
 
 /// Where a definite-length value whose header was just read ends.
 fn end_of<R: Read>(stream: &StreamReader<R>, header: &Header) -> Option<usize> {
-    header.length.map(|len| stream.position() + len)
+    // Saturating: a hostile length near usize::MAX must fail as truncated input, not overflow.
+    header
+        .length
+        .map(|len| stream.position().saturating_add(len))
 }
 
 /// The next header inside a value ending at `end` (definite) or at end-of-contents

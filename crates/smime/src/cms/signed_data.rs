@@ -236,7 +236,9 @@ pub fn stream_signed_data<R: std::io::Read>(
     )?;
     sink.digest_algorithms(&digest_algorithms)?;
     let encap = stream.expect_header(Tag::SEQUENCE)?;
-    let encap_end = encap.length.map(|len| stream.position() + len);
+    let encap_end = encap
+        .length
+        .map(|len| stream.position().saturating_add(len));
     let ct_header = stream.expect_header(Tag::OID)?;
     let ct_bytes = stream.read_content(ct_header.length.unwrap_or(0), 64)?;
     let econtent_type = ObjectIdentifier::from_bytes(&ct_bytes).map_err(|e| {
