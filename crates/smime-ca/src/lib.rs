@@ -3,6 +3,9 @@
 //! Requirements, renewal, and revocation published as CRLs (RFC 5280 5) and OCSP
 //! (RFC 6960).
 
+pub mod keygen;
+pub mod signing;
+
 /// Errors of the CA.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
