@@ -3,7 +3,11 @@
 //! Requirements, renewal, and revocation published as CRLs (RFC 5280 5) and OCSP
 //! (RFC 6960).
 
+pub mod crl_issuer;
 pub mod keygen;
+pub mod ocsp_responder;
+pub mod revocation_status;
+pub mod serve;
 pub mod signing;
 
 /// Errors of the CA.

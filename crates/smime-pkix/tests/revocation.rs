@@ -35,23 +35,6 @@ use smime_pkix::x509_cert::time::Time;
 use smime_pkix::x509_cert::{Certificate, Version};
 use smime_pkix::{validate, CryptoPolicy, RevocationStatus, Rule, ValidationReport};
 
-/// Whether `openssl` is there; panics when it is missing under SMIME_TEST_REQUIRE_PEERS
-/// (the convention of crates/smime-cli/tests/common::require_peer).
-fn require_openssl() -> bool {
-    let found = Command::new("openssl")
-        .arg("version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        if std::env::var_os("SMIME_TEST_REQUIRE_PEERS").is_some_and(|v| !v.is_empty() && v != "0") {
-            panic!("peer binary `openssl` is missing and SMIME_TEST_REQUIRE_PEERS is set");
-        }
-        println!("skipped: openssl missing (scripts/test.sh installs it)");
-    }
-    found
-}
-
 /// A port nobody listens on (bound, read, released).
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -181,7 +164,7 @@ impl Pki {
     /// The CA with `revoked` revoked for keyCompromise and `ca.crl` (nextUpdate in a day)
     /// served at the leaves' distribution point; `None` when openssl is missing.
     fn new() -> Option<Pki> {
-        if !require_openssl() {
+        if !common::require_openssl() {
             return None;
         }
         // The root of common::Pki (root.pem, root.key) signs the certificates and CRLs.

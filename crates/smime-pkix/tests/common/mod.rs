@@ -3,7 +3,7 @@
 #![allow(dead_code)] // each test file uses a part
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use smime_pkix::pem::load_certificates;
 use smime_pkix::x509_cert::Certificate;
@@ -153,4 +153,21 @@ impl Pki {
             .unwrap_or_else(|e| panic!("{e}"))
             .remove(0)
     }
+}
+
+/// Whether `openssl` is there; panics when it is missing under SMIME_TEST_REQUIRE_PEERS
+/// (the convention of crates/smime-cli/tests/common::require_peer).
+pub fn require_openssl() -> bool {
+    let found = Command::new("openssl")
+        .arg("version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        if std::env::var_os("SMIME_TEST_REQUIRE_PEERS").is_some_and(|v| !v.is_empty() && v != "0") {
+            panic!("peer binary `openssl` is missing and SMIME_TEST_REQUIRE_PEERS is set");
+        }
+        println!("skipped: openssl missing (scripts/test.sh installs it)");
+    }
+    found
 }
