@@ -4,6 +4,7 @@
 //! (RFC 6960).
 
 pub mod crl_issuer;
+pub mod fuzzing;
 pub mod keygen;
 pub mod ocsp_responder;
 pub mod revocation_status;

@@ -5,55 +5,9 @@
 //! Each input's name is written to stderr before it runs: a stack overflow or abort takes the whole
 //! process down, and the last name printed is the culprit.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+mod fuzz_replay;
 
-fn corpus(target: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fuzz/corpus")
-        .join(target);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.expect("directory entry").path())
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
-    assert!(
-        !files.is_empty(),
-        "{}: the corpus has no files",
-        dir.display()
-    );
-    assert!(
-        files.iter().any(|p| p
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with("seed-"))),
-        "{}: no seed-* input",
-        dir.display()
-    );
-    files
-}
-
-fn replay(target: &str, run: fn(&[u8])) {
-    let files = corpus(target);
-    for path in &files {
-        let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        // Straight to stderr, past the test harness's capture, so that it survives an abort.
-        let _ = writeln!(
-            std::io::stderr(),
-            "{target}: {} ({} bytes)",
-            path.display(),
-            bytes.len()
-        );
-        let result = std::panic::catch_unwind(|| run(&bytes));
-        assert!(
-            result.is_ok(),
-            "{target}: {} panicked (see the message above)",
-            path.display()
-        );
-    }
-    eprintln!("{target}: {} inputs replayed", files.len());
-}
+use fuzz_replay::replay;
 
 #[test]
 fn mime_split_corpus() {
