@@ -7,8 +7,14 @@
 #   CI=true           a missing peer is a hard failure (never a silent skip), and tests get
 #                     SMIME_TEST_REQUIRE_PEERS=1 so they fail instead of skipping
 #   FUZZ_SECONDS=N    fuzzing time per target (default 15; 0 skips fuzzing)
+#
+# The store tests also run on PostgreSQL: a throwaway cluster (scripts/postgres_cluster.sh)
+# is started before the tests and stopped on exit; its admin URL is SMIME_TEST_POSTGRES_URL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/postgres_cluster.sh
+source scripts/postgres_cluster.sh
+trap postgres_cluster_stop EXIT
 
 FUZZ_SECONDS="${FUZZ_SECONDS:-15}"
 script_start=$SECONDS
@@ -25,7 +31,7 @@ stage_done() {
 }
 
 # ---- interop peers ----
-stage "interop peers (openssl, NSS cmsutil/certutil/pk12util, gpgsm, SoftHSM2 for PKCS#11; python3 and gzip as independent zlib decoders)"
+stage "interop peers (openssl, NSS cmsutil/certutil/pk12util, gpgsm, SoftHSM2 for PKCS#11, PostgreSQL for the store; python3 and gzip as independent zlib decoders)"
 # gpgsm signs through gpg-agent (and gpgconf stops it): Debian's gpgsm only recommends the
 # agent, so it is installed by name.
 peer_bins=(openssl cmsutil certutil pk12util gpgsm gpg-agent gpgconf python3 gzip softhsm2-util)
@@ -34,6 +40,8 @@ missing_peers() {
     for b in "${peer_bins[@]}"; do
         command -v "$b" >/dev/null 2>&1 || missing+=("$b")
     done
+    # Debian keeps initdb/pg_ctl under /usr/lib/postgresql/<version>/bin, not on PATH.
+    postgres_cluster_bin_dir >/dev/null || missing+=("initdb")
     echo "${missing[*]:-}"
 }
 missing="$(missing_peers)"
@@ -42,7 +50,7 @@ if [ -n "$missing" ]; then
         echo "missing: $missing; installing with apt-get"
         export DEBIAN_FRONTEND=noninteractive
         apt-get update
-        apt-get install -y --no-install-recommends openssl libnss3-tools gpgsm gpg-agent python3 gzip softhsm2
+        apt-get install -y --no-install-recommends openssl libnss3-tools gpgsm gpg-agent python3 gzip softhsm2 postgresql
         missing="$(missing_peers)"
     else
         echo "missing: $missing (run this script as root on Debian to install them)"
@@ -51,7 +59,7 @@ fi
 if [ -n "$missing" ]; then
     if [ "${CI:-}" = "true" ]; then
         echo "ERROR: interop peer binaries still missing: $missing" >&2
-        echo "       (packages: openssl libnss3-tools gpgsm gpg-agent python3 gzip softhsm2); CI does not skip interop tests." >&2
+        echo "       (packages: openssl libnss3-tools gpgsm gpg-agent python3 gzip softhsm2 postgresql); CI does not skip interop tests." >&2
         exit 1
     fi
     echo "WARNING: peers missing ($missing): the interop tests that need them will print 'skipped'."
@@ -62,6 +70,16 @@ if [ "${CI:-}" = "true" ]; then
     export SMIME_TEST_REQUIRE_PEERS=1
 fi
 stage_done "peers"
+
+stage "PostgreSQL test cluster (the store suite runs on SQLite and on PostgreSQL)"
+if ! postgres_cluster_start; then
+    if [ "${CI:-}" = "true" ]; then
+        echo "ERROR: the PostgreSQL test cluster did not start; CI does not skip the PostgreSQL store tests." >&2
+        exit 1
+    fi
+    echo "WARNING: no PostgreSQL cluster: the store tests print 'skipped postgres'."
+fi
+stage_done "postgres"
 
 # ---- format, lints, tests ----
 stage "cargo fmt --all -- --check"

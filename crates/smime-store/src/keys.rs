@@ -317,7 +317,7 @@ impl KeyRing {
     }
 }
 
-fn owner_of(owner: Option<&str>, certificate: &Certificate, id: &str) -> Result<String> {
+pub(crate) fn owner_of(owner: Option<&str>, certificate: &Certificate, id: &str) -> Result<String> {
     match owner {
         Some(o) => Ok(o.to_lowercase()),
         None => certificate_email_addresses(certificate)

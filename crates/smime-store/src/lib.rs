@@ -1,10 +1,20 @@
-//! The certificate and key store of smime. This first part holds the key side: the
-//! key-encryption key and the envelope that protects private keys at rest ([`kek`]), and
-//! keys inside PKCS#11 tokens that sign and decrypt there ([`pkcs11`]).
+//! The certificate and key store of smime.
+//!
+//! - [`Store`] ([`db`]): one handle over SQLite (embedded, the default) or PostgreSQL
+//!   (several nodes), through sqlx's Any driver and a private tokio runtime: the public API
+//!   is synchronous. The schema is versioned and migrated on open ([`migrations`]).
+//! - The key side: the key-encryption key and the envelope that protects private keys at
+//!   rest ([`kek`]), the key history of each address ([`keys`]) and keys inside PKCS#11
+//!   tokens that sign and decrypt there ([`pkcs11`]).
 
+pub mod db;
 pub mod kek;
 pub mod keys;
+pub mod migrations;
 pub mod pkcs11;
+pub mod testing;
+
+pub use db::{Backend, Store};
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +49,59 @@ pub enum Error {
     WrongPassphrase {
         /// The KEK source: `the passphrase`, the key file.
         what: String,
+    },
+    /// The store location is neither a PostgreSQL URL nor a usable SQLite file path.
+    #[error("store location {location}: {reason}")]
+    Location {
+        /// The location as given (a PostgreSQL password is masked).
+        location: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// The database could not be reached or opened (PostgreSQL refused the connection, the
+    /// SQLite file is not a database).
+    #[error("cannot connect to the store at {location}: {reason}")]
+    Connect {
+        /// The store location (a PostgreSQL password is masked).
+        location: String,
+        /// The driver's reason.
+        reason: String,
+    },
+    /// A statement failed.
+    #[error("store database: {what}: {reason}")]
+    Database {
+        /// What was being done, and on which table and row.
+        what: String,
+        /// The driver's reason.
+        reason: String,
+    },
+    /// The store was written by a newer version of smime: its schema is not understood, so
+    /// nothing is read or written.
+    #[error("store {location} has schema version {found}, newer than the {known} this smime knows: upgrade smime")]
+    SchemaTooNew {
+        /// The store location.
+        location: String,
+        /// The store's schema version.
+        found: i64,
+        /// The newest version this code knows.
+        known: i64,
+    },
+    /// A certificate input (a file, a PKCS#7 bundle) cannot be read, or a certificate is
+    /// not in the store.
+    #[error("{what}: {reason}")]
+    Certificate {
+        /// The input (file name and position) or the certificate (fingerprint).
+        what: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A stored value cannot be read back (a corrupted row, a setting with a bad value).
+    #[error("store data {what}: {reason}")]
+    Corrupt {
+        /// The table and row, or the setting.
+        what: String,
+        /// What is wrong with it.
+        reason: String,
     },
 }
 
