@@ -69,6 +69,23 @@ impl Argon2Params {
         )
     }
 
+    /// A 32-byte key from `passphrase` with these parameters (Argon2id, version 1.3).
+    pub fn derive(&self, passphrase: &[u8]) -> Result<Zeroizing<[u8; KEK_LEN]>> {
+        let argon = argon2::Params::new(
+            self.memory_kib,
+            self.iterations,
+            self.parallelism,
+            Some(KEK_LEN),
+        )
+        .map_err(|e| kek_error("the argon2 parameters", e.to_string()))?;
+        let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, argon);
+        let mut key = Zeroizing::new([0u8; KEK_LEN]);
+        argon
+            .hash_password_into(passphrase, &self.salt, key.as_mut())
+            .map_err(|e| kek_error("the passphrase", format!("Argon2id failed: {e}")))?;
+        Ok(key)
+    }
+
     /// Read the setting text written by [`Argon2Params::to_setting`].
     pub fn from_setting(text: &str) -> Result<Argon2Params> {
         let bad = || kek_error("the argon2 setting", format!("malformed: {text:?}"));
@@ -154,7 +171,7 @@ fn kek_error(what: impl std::fmt::Display, reason: impl Into<String>) -> Error {
     }
 }
 
-fn random(out: &mut [u8]) -> Result<()> {
+pub(crate) fn random(out: &mut [u8]) -> Result<()> {
     SystemRandom::new()
         .fill(out)
         .map_err(|_| kek_error("random number generator", "failed"))
@@ -226,18 +243,7 @@ impl Kek {
 
     /// The KEK from a passphrase through Argon2id with `params`.
     pub fn from_passphrase(passphrase: &[u8], params: &Argon2Params) -> Result<Kek> {
-        let argon = argon2::Params::new(
-            params.memory_kib,
-            params.iterations,
-            params.parallelism,
-            Some(KEK_LEN),
-        )
-        .map_err(|e| kek_error("the argon2 parameters", e.to_string()))?;
-        let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, argon);
-        let mut key = Zeroizing::new([0u8; KEK_LEN]);
-        argon
-            .hash_password_into(passphrase, &params.salt, key.as_mut())
-            .map_err(|e| kek_error("the passphrase", format!("Argon2id failed: {e}")))?;
+        let key = params.derive(passphrase)?;
         Kek::software(key.as_ref(), "the passphrase".into())
     }
 

@@ -7,11 +7,14 @@
 //!   rest ([`kek`]), the key history of each address ([`keys`]) and keys inside PKCS#11
 //!   tokens that sign and decrypt there ([`pkcs11`]).
 
+pub mod audit;
+pub mod backup;
 pub mod db;
 pub mod kek;
 pub mod keys;
 pub mod migrations;
 pub mod pkcs11;
+pub mod roles;
 pub mod testing;
 
 pub use db::{Backend, Store};
@@ -101,6 +104,42 @@ pub enum Error {
         /// The table and row, or the setting.
         what: String,
         /// What is wrong with it.
+        reason: String,
+    },
+    /// The acting principal's role does not allow the operation; nothing was changed and
+    /// the refusal was audited.
+    #[error("{actor} ({role}) may not {operation}: permission denied (nothing was changed)")]
+    Denied {
+        /// The principal's name.
+        actor: String,
+        /// Its role.
+        role: roles::Role,
+        /// What it tried.
+        operation: roles::Operation,
+    },
+    /// A principal or role is unknown, or a change to principals is not allowed.
+    #[error("{what}: {reason}")]
+    Principal {
+        /// The principal or role.
+        what: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The audit log cannot be written or read.
+    #[error("{what}: {reason}")]
+    Audit {
+        /// The entry or setting.
+        what: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A backup archive cannot be written or read: wrong passphrase, truncated, changed,
+    /// malformed, or the target store is not empty.
+    #[error("{what}: {reason}")]
+    Backup {
+        /// The archive and where in it (chunk, byte offset), or the store.
+        what: String,
+        /// What is wrong.
         reason: String,
     },
 }
