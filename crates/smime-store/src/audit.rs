@@ -24,6 +24,7 @@ use aws_lc_rs::digest::{digest, SHA256};
 use smime::cms::signed_verify::hex;
 use sqlx::{AnyConnection, Row};
 
+use crate::db::sql_error;
 use crate::{Error, Result};
 
 /// The `settings` row that records the chain's head.
@@ -212,15 +213,6 @@ impl fmt::Display for AuditProblem {
     }
 }
 
-// Called by the store's methods (db.rs, landing in parallel) and the tests.
-#[cfg_attr(not(test), allow(dead_code))]
-pub(crate) fn database_error(what: impl fmt::Display, error: sqlx::Error) -> Error {
-    Error::Database {
-        what: what.to_string(),
-        reason: error.to_string(),
-    }
-}
-
 /// The hash of an entry: SHA-256 over the label and every field, length-prefixed.
 #[allow(clippy::too_many_arguments)]
 fn entry_hash(
@@ -318,23 +310,23 @@ pub(crate) async fn append(
     .bind(format!("0:{GENESIS_HASH}"))
     .execute(&mut *conn)
     .await
-    .map_err(|e| database_error("the audit log head", e))?;
+    .map_err(sql_error("the audit log head"))?;
     let head: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
         .bind(HEAD_SETTING)
         .fetch_optional(&mut *conn)
         .await
-        .map_err(|e| database_error("the audit log head", e))?;
+        .map_err(sql_error("the audit log head"))?;
     let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
         .fetch_optional(&mut *conn)
         .await
-        .map_err(|e| database_error("the audit log", e))?;
+        .map_err(sql_error("the audit log"))?;
     let last = match last {
         None => (0, GENESIS_HASH.to_string()),
         Some(row) => {
-            let read = |e| database_error("the audit log's last entry", e);
+            let read = "the audit log's last entry";
             (
-                row.try_get::<i64, _>("seq").map_err(read)?,
-                row.try_get::<String, _>("hash").map_err(read)?,
+                row.try_get::<i64, _>("seq").map_err(sql_error(read))?,
+                row.try_get::<String, _>("hash").map_err(sql_error(read))?,
             )
         }
     };
@@ -376,13 +368,13 @@ pub(crate) async fn append(
     .bind(&hash)
     .execute(&mut *conn)
     .await
-    .map_err(|e| database_error(format!("audit entry {seq}"), e))?;
+    .map_err(sql_error(format!("audit entry {seq}")))?;
     sqlx::query("UPDATE settings SET value = $1 WHERE name = $2")
         .bind(format!("{seq}:{hash}"))
         .bind(HEAD_SETTING)
         .execute(&mut *conn)
         .await
-        .map_err(|e| database_error("the audit log head", e))?;
+        .map_err(sql_error("the audit log head"))?;
     Ok(())
 }
 
@@ -399,9 +391,9 @@ pub(crate) async fn entries(
         .bind(limit)
         .fetch_all(&mut *conn)
         .await
-        .map_err(|e| database_error("the audit log", e))?;
+        .map_err(sql_error("the audit log"))?;
     rows.iter()
-        .map(|row| AuditEntry::from_row(row).map_err(|e| database_error("an audit log entry", e)))
+        .map(|row| AuditEntry::from_row(row).map_err(sql_error("an audit log entry")))
         .collect()
 }
 
@@ -451,7 +443,7 @@ pub(crate) async fn verify(conn: &mut AnyConnection) -> Result<AuditVerification
         .bind(HEAD_SETTING)
         .fetch_optional(&mut *conn)
         .await
-        .map_err(|e| database_error("the audit log head", e))?;
+        .map_err(sql_error("the audit log head"))?;
     let next = last_seq.saturating_add(1);
     let problem = match head {
         None if count == 0 => None,
