@@ -25,7 +25,8 @@ use smime::cms::signed_verify::hex;
 use sqlx::{AnyConnection, Row};
 
 use crate::db::sql_error;
-use crate::{Error, Result};
+use crate::roles::{Actor, Operation};
+use crate::{Error, Result, Store};
 
 /// The `settings` row that records the chain's head.
 pub const HEAD_SETTING: &str = "audit.head";
@@ -277,22 +278,16 @@ impl AuditEntry {
     }
 }
 
-// Called by the store's methods (db.rs, landing in parallel) and the tests.
-#[cfg_attr(not(test), allow(dead_code))]
 const SELECT_ENTRIES: &str =
     "SELECT seq, at, actor, action, object, outcome, detail, prev_hash, hash \
      FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2";
 
-// Called by the store's methods (db.rs, landing in parallel) and the tests.
-#[cfg_attr(not(test), allow(dead_code))]
 /// Read `<count>:<hash>`.
 fn parse_head(text: &str) -> Option<(i64, &str)> {
     let (count, hash) = text.split_once(':')?;
     Some((count.parse().ok()?, hash))
 }
 
-// Called by the store's methods (db.rs, landing in parallel) and the tests.
-#[cfg_attr(not(test), allow(dead_code))]
 /// Append `event` at time `at` (unix seconds) to the chain and move the recorded head.
 /// Call it inside the transaction of the change it records, so that both or neither land.
 pub(crate) async fn append(
@@ -378,8 +373,6 @@ pub(crate) async fn append(
     Ok(())
 }
 
-// Called by the store's methods (db.rs, landing in parallel) and the tests.
-#[cfg_attr(not(test), allow(dead_code))]
 /// Entries with `seq > after`, oldest first, at most `limit`.
 pub(crate) async fn entries(
     conn: &mut AnyConnection,
@@ -397,8 +390,6 @@ pub(crate) async fn entries(
         .collect()
 }
 
-// Called by the store's methods (db.rs, landing in parallel) and the tests.
-#[cfg_attr(not(test), allow(dead_code))]
 /// Walk the whole chain and compare its end with the recorded head; report the first break.
 /// A database error is an `Err`; a broken chain is an `Ok` report with `broken` set.
 pub(crate) async fn verify(conn: &mut AnyConnection) -> Result<AuditVerification> {
@@ -471,6 +462,41 @@ pub(crate) async fn verify(conn: &mut AnyConnection) -> Result<AuditVerification
         },
         Some((seq, problem)) => report(count, &prev, seq, problem),
     })
+}
+
+impl Store {
+    /// Audit entries with `seq > after`, oldest first, at most `limit` (needs `read-audit`).
+    pub fn audit_log(&self, actor: &Actor, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+        self.block_on(async {
+            self.authorize_async(actor, Operation::ReadAudit, None, "audit log")
+                .await?;
+            let mut conn = self.pool.acquire().await.map_err(sql_error(format!(
+                "connect to {} to read the audit log",
+                self.location()
+            )))?;
+            entries(&mut conn, after, limit.max(0)).await
+        })
+    }
+
+    /// Check the audit log's hash chain and recorded head (needs `read-audit`). A broken
+    /// chain is a report (`broken` set), not an error.
+    pub fn verify_audit(&self, actor: &Actor) -> Result<AuditVerification> {
+        self.block_on(async {
+            self.authorize_async(actor, Operation::ReadAudit, None, "audit log")
+                .await?;
+            let mut conn = self.pool.acquire().await.map_err(sql_error(format!(
+                "connect to {} to verify the audit log",
+                self.location()
+            )))?;
+            verify(&mut conn).await
+        })
+    }
+
+    /// Record `event` now, in its own transaction (for callers outside a change, such as
+    /// a key use that reads only).
+    pub fn record(&self, event: &AuditEvent<'_>) -> Result<()> {
+        self.block_on(crate::roles::audit_alone(self, event))
+    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,11 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::Error;
+use sqlx::{AnyConnection, Row};
+
+use crate::audit::{self, AuditEvent, Outcome};
+use crate::db::{finish, now, sql_error};
+use crate::{Error, Result, Store};
 
 /// The role of a principal, stored as its text form in `principals.role`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -63,7 +67,7 @@ impl fmt::Display for Role {
 impl FromStr for Role {
     type Err = Error;
 
-    fn from_str(text: &str) -> Result<Role, Error> {
+    fn from_str(text: &str) -> Result<Role> {
         Role::ALL
             .into_iter()
             .find(|role| role.as_str() == text)
@@ -179,6 +183,386 @@ impl Actor {
                         _ => false,
                     }
             }
+        }
+    }
+}
+
+/// A row of `principals`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The name an actor gives (`--as NAME`).
+    pub name: String,
+    /// Its role.
+    pub role: Role,
+    /// A user's own mailbox, lower case.
+    pub address: Option<String>,
+    /// When it was added, unix seconds.
+    pub created_at: i64,
+}
+
+impl Principal {
+    /// The actor acting as this principal.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            name: self.name.clone(),
+            role: self.role,
+            address: self.address.clone(),
+        }
+    }
+}
+
+fn principal_error(name: &str, reason: impl Into<String>) -> Error {
+    Error::Principal {
+        what: format!("principal {name:?}"),
+        reason: reason.into(),
+    }
+}
+
+/// A user needs its mailbox (the only objects it may touch); the address is kept lower
+/// case like every address in the store.
+fn checked_address(name: &str, role: Role, address: Option<&str>) -> Result<Option<String>> {
+    match (role, address.map(str::trim).filter(|a| !a.is_empty())) {
+        (Role::User, None) => Err(principal_error(
+            name,
+            "a user needs its own mail address (the certificates and keys it may use)",
+        )),
+        (_, Some(a)) if !a.contains('@') => Err(principal_error(
+            name,
+            format!("address {a:?} is not a mail address"),
+        )),
+        (_, a) => Ok(a.map(str::to_lowercase)),
+    }
+}
+
+async fn read_principal(conn: &mut AnyConnection, name: &str) -> Result<Option<Principal>> {
+    let row = sqlx::query("SELECT name, role, address, created_at FROM principals WHERE name = $1")
+        .bind(name)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(sql_error(format!("read principal {name:?}")))?;
+    row.map(|row| principal_from_row(&row)).transpose()
+}
+
+fn principal_from_row(row: &sqlx::any::AnyRow) -> Result<Principal> {
+    let what = "read a principals row";
+    let name: String = row.try_get("name").map_err(sql_error(what))?;
+    let role: String = row.try_get("role").map_err(sql_error(what))?;
+    let role = role.parse().map_err(|_| Error::Corrupt {
+        what: format!("principals row {name:?}"),
+        reason: format!("unknown role {role:?}"),
+    })?;
+    Ok(Principal {
+        role,
+        address: row.try_get("address").map_err(sql_error(what))?,
+        created_at: row.try_get("created_at").map_err(sql_error(what))?,
+        name,
+    })
+}
+
+/// Whether `p` is the only admin (run inside the write transaction, so no other change
+/// can make a second admin disappear meanwhile).
+async fn is_last_admin(conn: &mut AnyConnection, p: &Principal) -> Result<bool> {
+    if p.role != Role::Admin {
+        return Ok(false);
+    }
+    let admins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM principals WHERE role = $1")
+        .bind(Role::Admin.as_str())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(sql_error("count the admin principals"))?;
+    Ok(admins <= 1)
+}
+
+/// Record `event` in its own write transaction (a refusal: nothing else changes).
+pub(crate) async fn audit_alone(store: &Store, event: &AuditEvent<'_>) -> Result<()> {
+    let mut tx = store.begin_write().await?;
+    let result = audit::append(&mut tx, event, now()).await;
+    finish(tx, result).await
+}
+
+/// What a principal change does, checked and written inside one transaction.
+enum Change<'a> {
+    Add {
+        role: Role,
+        address: Option<String>,
+    },
+    SetRole {
+        role: Role,
+        address: Option<&'a str>,
+    },
+    Remove,
+}
+
+impl Store {
+    /// The actor for principal `name`; an unknown name is an error that says how to add it.
+    pub fn actor(&self, name: &str) -> Result<Actor> {
+        self.block_on(async {
+            let mut conn = self.pool.acquire().await.map_err(sql_error(format!(
+                "connect to {} to read principal {name:?}",
+                self.location()
+            )))?;
+            read_principal(&mut conn, name).await
+        })?
+        .map(|p| p.actor())
+        .ok_or_else(|| {
+            principal_error(
+                name,
+                format!(
+                    "not a principal of the store at {} (an admin adds it: smime store principal add)",
+                    self.location()
+                ),
+            )
+        })
+    }
+
+    /// Check that `actor` may perform `op` on an object of `owner` (an address; `None` for
+    /// store-wide operations). A refusal is audited (outcome `denied`, action = the
+    /// operation, object = the owner or `store`) and returned as [`Error::Denied`];
+    /// nothing else is changed.
+    pub fn authorize(&self, actor: &Actor, op: Operation, owner: Option<&str>) -> Result<()> {
+        let object = owner.unwrap_or("store");
+        self.block_on(self.authorize_async(actor, op, owner, object))
+    }
+
+    /// [`Store::authorize`] naming the object in the audit row (a certificate or key id,
+    /// a file).
+    pub fn authorize_object(
+        &self,
+        actor: &Actor,
+        op: Operation,
+        owner: Option<&str>,
+        object: &str,
+    ) -> Result<()> {
+        self.block_on(self.authorize_async(actor, op, owner, object))
+    }
+
+    /// [`Store::authorize`] for the store's own async code.
+    pub(crate) async fn authorize_async(
+        &self,
+        actor: &Actor,
+        op: Operation,
+        owner: Option<&str>,
+        object: &str,
+    ) -> Result<()> {
+        if actor.may(op, owner) {
+            return Ok(());
+        }
+        let detail = owner.map(|o| format!("owner {o}"));
+        let event = AuditEvent {
+            actor: &actor.name,
+            action: op.as_str(),
+            object,
+            outcome: Outcome::Denied,
+            detail: detail.as_deref(),
+        };
+        audit_alone(self, &event).await?;
+        Err(Error::Denied {
+            actor: actor.name.clone(),
+            role: actor.role,
+            operation: op,
+        })
+    }
+
+    /// Make `name` the first admin of a store that has no principal yet (`smime store
+    /// init`); refused once any principal exists.
+    pub fn bootstrap_admin(&self, name: &str) -> Result<Actor> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(principal_error(name, "empty name"));
+        }
+        self.block_on(async {
+            let mut tx = self.begin_write().await?;
+            let result = async {
+                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM principals")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(sql_error("count the principals"))?;
+                if count > 0 {
+                    return Err(principal_error(
+                        name,
+                        format!(
+                            "the store at {} already has principals: an admin adds more",
+                            self.location()
+                        ),
+                    ));
+                }
+                insert_principal(&mut tx, name, Role::Admin, None).await?;
+                let event = AuditEvent {
+                    actor: name,
+                    action: "add-principal",
+                    object: name,
+                    outcome: Outcome::Ok,
+                    detail: Some("role admin (the first principal)"),
+                };
+                audit::append(&mut tx, &event, now()).await
+            }
+            .await;
+            finish(tx, result).await
+        })?;
+        Ok(Actor {
+            name: name.to_string(),
+            role: Role::Admin,
+            address: None,
+        })
+    }
+
+    /// Add principal `name` with `role` (a user needs its `address`).
+    pub fn add_principal(
+        &self,
+        actor: &Actor,
+        name: &str,
+        role: Role,
+        address: Option<&str>,
+    ) -> Result<()> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(principal_error(name, "empty name"));
+        }
+        let address = checked_address(name, role, address)?;
+        self.change_principal(actor, name, Change::Add { role, address })
+    }
+
+    /// Give principal `name` a new role (and, for a user, its address). The last admin
+    /// cannot stop being one.
+    pub fn set_role(
+        &self,
+        actor: &Actor,
+        name: &str,
+        role: Role,
+        address: Option<&str>,
+    ) -> Result<()> {
+        self.change_principal(actor, name, Change::SetRole { role, address })
+    }
+
+    /// Remove principal `name`. The last admin cannot be removed.
+    pub fn remove_principal(&self, actor: &Actor, name: &str) -> Result<()> {
+        self.change_principal(actor, name, Change::Remove)
+    }
+
+    fn change_principal(&self, actor: &Actor, name: &str, change: Change<'_>) -> Result<()> {
+        let action = match change {
+            Change::Add { .. } => "add-principal",
+            Change::SetRole { .. } => "set-role",
+            Change::Remove => "remove-principal",
+        };
+        self.block_on(async {
+            self.authorize_async(actor, Operation::ManagePrincipals, None, name)
+                .await?;
+            let mut tx = self.begin_write().await?;
+            let result = apply_change(&mut tx, name, &change).await;
+            match result {
+                Ok(detail) => {
+                    let event = AuditEvent {
+                        actor: &actor.name,
+                        action,
+                        object: name,
+                        outcome: Outcome::Ok,
+                        detail: Some(&detail),
+                    };
+                    let result = audit::append(&mut tx, &event, now()).await;
+                    finish(tx, result).await
+                }
+                Err(Error::Principal { what, reason }) => {
+                    // A refused change (unknown name, the last admin) changes nothing but
+                    // is recorded: someone tried.
+                    let _ = tx.rollback().await;
+                    let event = AuditEvent {
+                        actor: &actor.name,
+                        action,
+                        object: name,
+                        outcome: Outcome::Failed,
+                        detail: Some(&reason),
+                    };
+                    audit_alone(self, &event).await?;
+                    Err(Error::Principal { what, reason })
+                }
+                Err(e) => finish(tx, Err(e)).await,
+            }
+        })
+    }
+
+    /// Every principal, by name (needs `read-inventory`).
+    pub fn principals(&self, actor: &Actor) -> Result<Vec<Principal>> {
+        self.block_on(async {
+            self.authorize_async(actor, Operation::ReadInventory, None, "principals")
+                .await?;
+            let mut conn = self.pool.acquire().await.map_err(sql_error(format!(
+                "connect to {} to list principals",
+                self.location()
+            )))?;
+            let rows =
+                sqlx::query("SELECT name, role, address, created_at FROM principals ORDER BY name")
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(sql_error("list principals"))?;
+            rows.iter().map(principal_from_row).collect()
+        })
+    }
+}
+
+async fn insert_principal(
+    conn: &mut AnyConnection,
+    name: &str,
+    role: Role,
+    address: Option<&str>,
+) -> Result<()> {
+    sqlx::query("INSERT INTO principals (name, role, address, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(name)
+        .bind(role.as_str())
+        .bind(address)
+        .bind(now())
+        .execute(&mut *conn)
+        .await
+        .map_err(sql_error(format!("add principal {name:?}")))?;
+    Ok(())
+}
+
+/// Apply `change` to `name`; the audit detail on success.
+async fn apply_change(conn: &mut AnyConnection, name: &str, change: &Change<'_>) -> Result<String> {
+    let existing = read_principal(conn, name).await?;
+    match (change, existing) {
+        (Change::Add { .. }, Some(p)) => Err(principal_error(
+            name,
+            format!("already exists (role {})", p.role),
+        )),
+        (Change::Add { role, address }, None) => {
+            insert_principal(conn, name, *role, address.as_deref()).await?;
+            Ok(match address {
+                Some(a) => format!("role {role}, address {a}"),
+                None => format!("role {role}"),
+            })
+        }
+        (_, None) => Err(principal_error(name, "no such principal")),
+        (Change::SetRole { role, address }, Some(p)) => {
+            let address = checked_address(name, *role, address.or(p.address.as_deref()))?;
+            if *role != Role::Admin && is_last_admin(conn, &p).await? {
+                return Err(principal_error(
+                    name,
+                    "is the last admin: make another admin first",
+                ));
+            }
+            sqlx::query("UPDATE principals SET role = $1, address = $2 WHERE name = $3")
+                .bind(role.as_str())
+                .bind(address.as_deref())
+                .bind(name)
+                .execute(&mut *conn)
+                .await
+                .map_err(sql_error(format!("change the role of principal {name:?}")))?;
+            Ok(format!("role {} -> {role}", p.role))
+        }
+        (Change::Remove, Some(p)) => {
+            if is_last_admin(conn, &p).await? {
+                return Err(principal_error(
+                    name,
+                    "is the last admin and cannot be removed: make another admin first",
+                ));
+            }
+            sqlx::query("DELETE FROM principals WHERE name = $1")
+                .bind(name)
+                .execute(&mut *conn)
+                .await
+                .map_err(sql_error(format!("remove principal {name:?}")))?;
+            Ok(format!("was {}", p.role))
         }
     }
 }
