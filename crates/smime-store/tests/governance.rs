@@ -6,93 +6,29 @@ use smime_store::audit::{AuditProblem, Outcome};
 use smime_store::roles::{Actor, Operation, Role};
 use smime_store::testing::each_backend;
 use smime_store::{Error, Store};
-use sqlx::{AnyConnection, Connection, Executor, Row};
 
-/// The store's database opened directly, as another program (or an attacker with write
-/// access to the database) would.
-struct Raw {
-    runtime: tokio::runtime::Runtime,
-    conn: AnyConnection,
+mod common;
+
+use common::Raw;
+
+/// Every table but the audit log; the audit head setting moves with the log and is left
+/// out too.
+fn snapshot(raw: &mut Raw) -> Vec<(String, Vec<String>)> {
+    raw.dump()
+        .into_iter()
+        .filter(|(t, _)| t != "audit_log")
+        .map(|(t, rows)| {
+            let rows = rows
+                .into_iter()
+                .filter(|r| !r.contains("audit.head"))
+                .collect();
+            (t, rows)
+        })
+        .collect()
 }
 
-impl Raw {
-    fn open(url: &str) -> Raw {
-        sqlx::any::install_default_drivers();
-        let url = if url.starts_with("postgres") {
-            url.to_string()
-        } else {
-            format!("sqlite://{url}")
-        };
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let conn = runtime
-            .block_on(AnyConnection::connect(&url))
-            .expect("raw connection");
-        Raw { runtime, conn }
-    }
-
-    fn execute(&mut self, sql: &str) {
-        self.runtime
-            .block_on(self.conn.execute(sql))
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    }
-
-    /// Every row of `table`, each value rendered, in a stable order.
-    fn rows(&mut self, table: &str) -> Vec<String> {
-        let sql = format!("SELECT * FROM {table} ORDER BY 1");
-        let rows = self
-            .runtime
-            .block_on(sqlx::query(&sql).fetch_all(&mut self.conn))
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        let mut out: Vec<String> = rows
-            .iter()
-            .map(|row| {
-                (0..row.len())
-                    .map(|i| {
-                        if let Ok(v) = row.try_get::<Option<i64>, _>(i) {
-                            format!("{v:?}")
-                        } else if let Ok(v) = row.try_get::<Option<String>, _>(i) {
-                            format!("{v:?}")
-                        } else {
-                            format!("{:?}", row.try_get::<Option<Vec<u8>>, _>(i).ok())
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join("|")
-            })
-            .collect();
-        out.sort();
-        out
-    }
-
-    /// Every table but the audit log and the schema's own bookkeeping; the audit head
-    /// setting moves with the log and is left out too.
-    fn snapshot(&mut self) -> Vec<Vec<String>> {
-        let mut tables: Vec<Vec<String>> = [
-            "certificates",
-            "certificate_addresses",
-            "keys",
-            "key_chain",
-            "principals",
-            "ca",
-        ]
-        .iter()
-        .map(|t| self.rows(t))
-        .collect();
-        let settings = self
-            .rows("settings")
-            .into_iter()
-            .filter(|r| !r.contains("audit.head"))
-            .collect();
-        tables.push(settings);
-        tables
-    }
-
-    fn audit_count(&mut self) -> usize {
-        self.rows("audit_log").len()
-    }
+fn audit_count(raw: &mut Raw) -> usize {
+    raw.rows("audit_log").len()
 }
 
 /// A store with one principal of every role; the user owns alice@example.org.
@@ -124,14 +60,19 @@ fn authorize_each_role_each_operation_follows_matrix_and_audits_denials() {
         for actor in &actors {
             for op in Operation::ALL {
                 for owner in [None, Some("alice@example.org"), Some("bob@example.org")] {
-                    let before = raw.snapshot();
-                    let audit_before = raw.audit_count();
+                    let before = snapshot(&mut raw);
+                    let audit_before = audit_count(&mut raw);
                     let result = store.authorize(actor, op, owner);
                     let allowed = actor.may(op, owner);
                     assert_eq!(result.is_ok(), allowed, "{} {op} {owner:?}", actor.name);
-                    assert_eq!(raw.snapshot(), before, "{} {op}: store changed", actor.name);
+                    assert_eq!(
+                        snapshot(&mut raw),
+                        before,
+                        "{} {op}: store changed",
+                        actor.name
+                    );
                     if allowed {
-                        assert_eq!(raw.audit_count(), audit_before);
+                        assert_eq!(audit_count(&mut raw), audit_before);
                         continue;
                     }
                     match result {
@@ -148,7 +89,7 @@ fn authorize_each_role_each_operation_follows_matrix_and_audits_denials() {
                         other => panic!("{} {op}: {other:?}", actor.name),
                     }
                     assert_eq!(
-                        raw.audit_count(),
+                        audit_count(&mut raw),
                         audit_before + 1,
                         "{} {op}: no audit row",
                         actor.name
@@ -181,8 +122,8 @@ fn store_operations_each_role_denied_ones_change_nothing() {
         let mut raw = Raw::open(url);
         for actor in &actors {
             let may_manage = actor.may(Operation::ManagePrincipals, None);
-            let before = raw.snapshot();
-            let audit_before = raw.audit_count();
+            let before = snapshot(&mut raw);
+            let audit_before = audit_count(&mut raw);
             let name = format!("new-{}", actor.name);
             let added = store.add_principal(actor, &name, Role::Auditor, None);
             assert_eq!(
@@ -193,18 +134,18 @@ fn store_operations_each_role_denied_ones_change_nothing() {
             );
             if !may_manage {
                 assert_eq!(
-                    raw.snapshot(),
+                    snapshot(&mut raw),
                     before,
                     "{}: denied add changed the store",
                     actor.name
                 );
-                assert_eq!(raw.audit_count(), audit_before + 1);
+                assert_eq!(audit_count(&mut raw), audit_before + 1);
                 let removed = store.remove_principal(actor, "kate");
                 assert!(matches!(removed, Err(Error::Denied { .. })), "{removed:?}");
                 let demoted = store.set_role(actor, "root", Role::User, Some("root@example.org"));
                 assert!(matches!(demoted, Err(Error::Denied { .. })), "{demoted:?}");
-                assert_eq!(raw.snapshot(), before);
-                assert_eq!(raw.audit_count(), audit_before + 3);
+                assert_eq!(snapshot(&mut raw), before);
+                assert_eq!(audit_count(&mut raw), audit_before + 3);
             }
             let listed = store.principals(actor);
             assert_eq!(
@@ -297,7 +238,7 @@ fn principals_last_admin_cannot_be_removed_or_demoted() {
         let (store, actors) = populated(url);
         let admin = &actors[0];
         let mut raw = Raw::open(url);
-        let before = raw.snapshot();
+        let before = snapshot(&mut raw);
         for result in [
             store.remove_principal(admin, "root"),
             store.set_role(admin, "root", Role::Operator, None),
@@ -308,7 +249,7 @@ fn principals_last_admin_cannot_be_removed_or_demoted() {
                 "{text:?}"
             );
         }
-        assert_eq!(raw.snapshot(), before);
+        assert_eq!(snapshot(&mut raw), before);
         let log = store.audit_log(admin, 0, 100).expect("log");
         let failed = log
             .iter()
@@ -421,7 +362,7 @@ fn verify_audit_raw_delete_of_last_row_is_detected() {
     each_backend(|url| {
         let (store, admin) = logged(url, 4);
         let mut raw = Raw::open(url);
-        let count = raw.audit_count();
+        let count = audit_count(&mut raw);
         raw.execute(&format!("DELETE FROM audit_log WHERE seq = {count}"));
         assert_eq!(
             first_break(&store, &admin),
