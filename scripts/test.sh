@@ -71,6 +71,30 @@ if [ "${CI:-}" = "true" ]; then
 fi
 stage_done "peers"
 
+# ---- aiosmtpd (PyPI), the SMTP server the expiry notices of `smime lifecycle run` are sent to ----
+stage "aiosmtpd 1.4.6 in a Python virtual environment (the SMTP peer of the lifecycle notices)"
+AIOSMTPD_VERSION=1.4.6
+aiosmtpd_venv="${XDG_CACHE_HOME:-$HOME/.cache}/smime-test/aiosmtpd-$AIOSMTPD_VERSION"
+if ! "$aiosmtpd_venv/bin/python" -c 'import aiosmtpd' >/dev/null 2>&1; then
+    rm -rf "$aiosmtpd_venv"
+    if python3 -m venv "$aiosmtpd_venv" &&
+        "$aiosmtpd_venv/bin/pip" install --quiet "aiosmtpd==$AIOSMTPD_VERSION"; then
+        echo "installed aiosmtpd $AIOSMTPD_VERSION in $aiosmtpd_venv"
+    else
+        rm -rf "$aiosmtpd_venv"
+        if [ "${CI:-}" = "true" ]; then
+            echo "ERROR: cannot install aiosmtpd $AIOSMTPD_VERSION from PyPI (needs python3-venv); CI does not skip the notice tests." >&2
+            exit 1
+        fi
+        echo "WARNING: aiosmtpd not installed: the SMTP notice tests will print 'skipped'."
+    fi
+fi
+if "$aiosmtpd_venv/bin/python" -c 'import aiosmtpd' >/dev/null 2>&1; then
+    export SMIME_TEST_AIOSMTPD_PYTHON="$aiosmtpd_venv/bin/python"
+    echo "SMIME_TEST_AIOSMTPD_PYTHON=$SMIME_TEST_AIOSMTPD_PYTHON"
+fi
+stage_done "aiosmtpd"
+
 stage "PostgreSQL test cluster (the store suite runs on SQLite and on PostgreSQL)"
 if ! postgres_cluster_start; then
     if [ "${CI:-}" = "true" ]; then

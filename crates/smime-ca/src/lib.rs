@@ -6,6 +6,7 @@
 pub mod crl_issuer;
 pub mod fuzzing;
 pub mod keygen;
+pub mod lifecycle;
 pub mod ocsp_responder;
 pub mod revocation_status;
 pub mod serve;
@@ -34,6 +35,14 @@ pub enum Error {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] smime_store::Error),
+    /// An expiry notice could not be sent (the SMTP server refused or did not answer).
+    #[error("{what}: {reason}")]
+    Notify {
+        /// The server.
+        what: String,
+        /// What failed, and at which SMTP step.
+        reason: String,
+    },
     /// A cryptographic operation failed.
     #[error("{what}: {reason}")]
     Crypto {
