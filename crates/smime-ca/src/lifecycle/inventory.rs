@@ -212,9 +212,15 @@ pub fn is_shadow(record: &CertificateRecord, policy: &InventoryPolicy) -> bool {
     !record.is_ca
         && !is_ours(record, policy)
         && !policy.approved.iter().any(|ca| ca.issued(record))
-        && record.addresses.iter().any(|a| {
-            domain_of(a).is_some_and(|d| policy.domains.iter().any(|org| in_domain(&d, org)))
-        })
+        && in_our_domains(record, policy)
+}
+
+/// Whether one of `record`'s addresses is in one of the organisation's domains.
+pub fn in_our_domains(record: &CertificateRecord, policy: &InventoryPolicy) -> bool {
+    record
+        .addresses
+        .iter()
+        .any(|a| domain_of(a).is_some_and(|d| policy.domains.iter().any(|org| in_domain(&d, org))))
 }
 
 /// An RFC 3339 rendering of unix seconds.
