@@ -12,6 +12,7 @@ pub mod backup;
 pub mod db;
 pub mod kek;
 pub mod keys;
+pub mod lease;
 pub mod migrations;
 pub mod pkcs11;
 pub mod roles;
