@@ -1,11 +1,16 @@
 //! Reading and writing PKCS#12 files (RFC 7292): the certificate, its chain and the private
-//! key, with the `p12-keystore` crate. Reading takes PBES2 with AES and PBKDF2 as OpenSSL 3
-//! writes it, and the legacy PKCS#12 PBE with 3DES and 40-bit RC2 of older exports
-//! (`openssl pkcs12 -legacy`). Writing uses only PBES2 (RFC 8018 6.2) with PBKDF2-HMAC-SHA256
-//! and AES-256-CBC for every bag, and an HMAC-SHA256 MAC (RFC 7292 appendix B with SHA-256):
+//! key. Reading ([`read`]) is our own and takes what any exporter writes: PBES2 with AES or
+//! 3DES and PBKDF2 as OpenSSL 3 writes it, and the legacy PKCS#12 PBE ciphers with 3DES and
+//! RC2 of older exports (`openssl pkcs12 -legacy`, old Windows and macOS). Writing, with the
+//! `p12-keystore` crate, uses only PBES2 (RFC 8018 6.2) with PBKDF2-HMAC-SHA256 and
+//! AES-256-CBC for every bag, and an HMAC-SHA256 MAC (RFC 7292 appendix B with SHA-256):
 //! what OpenSSL 3, current Outlook, Thunderbird and macOS read without legacy switches.
 
-use der::{Decode, Encode};
+mod asn1;
+pub mod kdf;
+mod read;
+
+use der::Encode;
 use p12_keystore::{EncryptionAlgorithm, KeyStore, KeyStoreEntry, MacAlgorithm, PrivateKeyChain};
 use x509_cert::Certificate;
 use zeroize::Zeroizing;
@@ -33,37 +38,29 @@ impl std::fmt::Debug for Pkcs12Identity {
     }
 }
 
+/// Everything a PKCS#12 file holds that mail needs.
+#[derive(Debug)]
+pub struct Pkcs12Contents {
+    /// Each private key with its certificate and chain, in file order.
+    pub identities: Vec<Pkcs12Identity>,
+    /// The certificates that are neither a key's certificate nor in its chain.
+    pub certificates: Vec<Certificate>,
+}
+
+/// Read every key with its certificate chain, and the other certificates, from a PKCS#12
+/// file. `what` (the file name) goes in errors; a wrong password is reported as such.
+pub fn read_pkcs12_contents(bytes: &[u8], password: &str, what: &str) -> Result<Pkcs12Contents> {
+    read::read(bytes, password, what)
+}
+
 /// Read the (first) private key with its certificate chain from a PKCS#12 file. `what` (the
 /// file name) goes in errors; a wrong password is reported as such.
 pub fn read_pkcs12(bytes: &[u8], password: &str, what: &str) -> Result<Pkcs12Identity> {
-    let store = KeyStore::from_pkcs12(bytes, password).map_err(|e| {
-        let text = e.to_string();
-        if text.to_ascii_lowercase().contains("mac") {
-            Error::key(
-                what,
-                format!("cannot open the PKCS#12 file: wrong password or damaged file ({text})"),
-            )
-        } else {
-            Error::key(what, format!("cannot read the PKCS#12 file: {text}"))
-        }
-    })?;
-    let (_, chain) = store
-        .private_key_chain()
-        .ok_or_else(|| Error::key(what, "the PKCS#12 file holds no private key"))?;
-    let key_der = Zeroizing::new(chain.key().to_vec());
-    let mut certificates = chain.chain().iter().map(|c| {
-        Certificate::from_der(c.as_der())
-            .map_err(|e| Error::key(what, format!("a certificate in the PKCS#12 file: {e}")))
-    });
-    let certificate = certificates
+    read::read(bytes, password, what)?
+        .identities
+        .into_iter()
         .next()
-        .ok_or_else(|| Error::key(what, "the PKCS#12 file has no certificate for its key"))??;
-    let chain = certificates.collect::<Result<Vec<_>>>()?;
-    Ok(Pkcs12Identity {
-        certificate,
-        chain,
-        key_der,
-    })
+        .ok_or_else(|| Error::key(what, "the PKCS#12 file holds no private key"))
 }
 
 /// PBKDF2 and MAC iterations of written files. OpenSSL 3 writes 2048; more costs a
