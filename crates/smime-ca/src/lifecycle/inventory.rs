@@ -9,8 +9,11 @@
 //!   RFC 5280 4.1.2.5) before `expiring` (notAfter within the window) before `valid`;
 //! - ours: issued by our CA (the store says `issued`, or the AKI names one of our CA keys);
 //! - shadow: an end-entity certificate with an address in one of the organisation's domains
-//!   whose issuer is neither our CA nor on the approved list (`ca.approved`): mail in our
-//!   name protected by keys nobody here manages.
+//!   whose issuer is neither our CA nor under a CA on the approved list (`ca.approved`): mail
+//!   in our name protected by keys nobody here manages. Which certificates chain to an
+//!   approved CA is the store's decision (`Store::shadow_certificates` follows issuers with
+//!   verified signatures); it reaches the classification as [`InventoryPolicy::shadows`],
+//!   and a certificate of ours is never a shadow one.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -58,8 +61,8 @@ pub struct CertificateRecord {
     pub addresses: Vec<String>,
 }
 
-/// A CA the organisation trusts to certify its addresses: matched by the subjectKeyIdentifier
-/// of its certificate against a certificate's AKI, else by its subject against the issuer.
+/// One of our CAs: matched by the subjectKeyIdentifier of its certificate against a
+/// certificate's AKI, else by its subject against the issuer.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct IssuerIdentity {
     /// The CA certificate's subject, RFC 4514.
@@ -86,8 +89,9 @@ pub struct InventoryPolicy {
     pub domains: Vec<String>,
     /// Our own CA certificates (root and intermediates).
     pub our_cas: Vec<IssuerIdentity>,
-    /// Other CAs approved for our domains (`ca.approved`).
-    pub approved: Vec<IssuerIdentity>,
+    /// The ids of the certificates the store finds not under an approved CA
+    /// (`Store::shadow_certificates`).
+    pub shadows: Vec<String>,
 }
 
 impl Default for InventoryPolicy {
@@ -96,7 +100,7 @@ impl Default for InventoryPolicy {
             window_days: DEFAULT_WINDOW_DAYS,
             domains: Vec::new(),
             our_cas: Vec::new(),
-            approved: Vec::new(),
+            shadows: Vec::new(),
         }
     }
 }
@@ -209,10 +213,7 @@ pub fn is_ours(record: &CertificateRecord, policy: &InventoryPolicy) -> bool {
 
 /// Whether `record` is a shadow certificate under `policy` (see the module notes).
 pub fn is_shadow(record: &CertificateRecord, policy: &InventoryPolicy) -> bool {
-    !record.is_ca
-        && !is_ours(record, policy)
-        && !policy.approved.iter().any(|ca| ca.issued(record))
-        && in_our_domains(record, policy)
+    !record.is_ca && !is_ours(record, policy) && policy.shadows.contains(&record.id)
 }
 
 /// Whether one of `record`'s addresses is in one of the organisation's domains.
@@ -488,10 +489,7 @@ mod tests {
                 subject: "CN=Example Issuing CA".into(),
                 ski: Some("aa".into()),
             }],
-            approved: vec![IssuerIdentity {
-                subject: "CN=Partner CA".into(),
-                ski: Some("bb".into()),
-            }],
+            shadows: vec!["f".into(), "5".into(), "ours".into()],
             ..InventoryPolicy::default()
         }
     }
@@ -512,7 +510,7 @@ mod tests {
     }
 
     #[test]
-    fn shadow_external_ca_in_our_domain_is_flagged() {
+    fn shadow_store_verdict_never_marks_ours() {
         let p = policy();
         let mut foreign = record("f", "bob@sub.example.org", NOW + 100 * DAY);
         foreign.source = "harvested".into();
@@ -520,22 +518,27 @@ mod tests {
         foreign.aki = Some("cc".into());
         assert!(!is_ours(&foreign, &p));
         assert!(is_shadow(&foreign, &p));
-        // Approved partner: not shadow.
+        // Not in the store's list (under an approved CA): not shadow.
         let mut partner = foreign.clone();
-        partner.aki = Some("BB".into());
+        partner.id = "p".into();
         assert!(!is_shadow(&partner, &p));
-        // Another organisation's address: not shadow.
-        let mut outside = foreign.clone();
-        outside.addresses = vec!["bob@example.com".into()];
-        assert!(!is_shadow(&outside, &p));
-        // "notexample.org" is not a subdomain of example.org.
-        outside.addresses = vec!["bob@notexample.org".into()];
-        assert!(!is_shadow(&outside, &p));
-        // Imported but issued by our CA key: ours.
+        // Imported but issued by our CA key: ours, so never shadow.
         let mut ours = foreign.clone();
-        ours.aki = Some("aa".into());
+        ours.id = "ours".into();
+        ours.aki = Some("AA".into());
         assert!(is_ours(&ours, &p));
         assert!(!is_shadow(&ours, &p));
+    }
+
+    #[test]
+    fn in_our_domains_subdomains_only() {
+        let p = policy();
+        let mut r = record("x", "bob@sub.example.org", NOW);
+        assert!(in_our_domains(&r, &p));
+        r.addresses = vec!["bob@notexample.org".into()];
+        assert!(!in_our_domains(&r, &p));
+        r.addresses = vec!["bob@example.com".into()];
+        assert!(!in_our_domains(&r, &p));
     }
 
     #[test]
