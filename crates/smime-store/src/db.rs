@@ -399,6 +399,20 @@ pub(crate) async fn read_setting(conn: &mut AnyConnection, name: &str) -> Result
     .transpose()
 }
 
+/// Set setting `name` to `value` on `conn` (inside the caller's write transaction).
+pub(crate) async fn write_setting(conn: &mut AnyConnection, name: &str, value: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO settings (name, value) VALUES ($1, $2) \
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+    )
+    .bind(name)
+    .bind(value)
+    .execute(&mut *conn)
+    .await
+    .map_err(sql_error(format!("write setting {name}")))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,8 +9,10 @@
 
 pub mod audit;
 pub mod backup;
+pub mod certs;
 pub mod db;
 pub mod kek;
+pub mod key_store;
 pub mod keys;
 pub mod lease;
 pub mod migrations;

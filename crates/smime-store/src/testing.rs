@@ -42,6 +42,50 @@ pub fn each_backend(body: impl Fn(&str)) {
     }
 }
 
+/// Run `sql` on the database of the store at `url` directly, as another program would (to
+/// set up states the API cannot produce, or count rows): a `SELECT` returns its first
+/// column of the first row as an integer, any other statement 0.
+pub fn raw_i64(url: &str, sql: &str) -> Result<i64> {
+    use sqlx::Row;
+    sqlx::any::install_default_drivers();
+    let url = if url.starts_with("postgres") {
+        url.to_string()
+    } else {
+        format!("sqlite://{url}")
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Connect {
+            location: url.clone(),
+            reason: e.to_string(),
+        })?;
+    let failed = |e: sqlx::Error| Error::Database {
+        what: sql.to_string(),
+        reason: e.to_string(),
+    };
+    runtime.block_on(async {
+        let mut conn = AnyConnection::connect(&url)
+            .await
+            .map_err(|e| Error::Connect {
+                location: url.clone(),
+                reason: e.to_string(),
+            })?;
+        let value = if sql.trim_start().to_ascii_uppercase().starts_with("SELECT") {
+            let row = sqlx::query(sql)
+                .fetch_one(&mut conn)
+                .await
+                .map_err(failed)?;
+            row.try_get::<i64, _>(0).map_err(failed)?
+        } else {
+            conn.execute(sql).await.map_err(failed)?;
+            0
+        };
+        let _ = conn.close().await;
+        Ok(value)
+    })
+}
+
 /// A new directory under the system temporary directory, removed on drop.
 #[derive(Debug)]
 pub struct TempDir(pub std::path::PathBuf);
@@ -174,5 +218,302 @@ mod tests {
             database_url("postgresql://u@h?host=/tmp/x", "t_2").as_deref(),
             Some("postgresql://u@h/t_2?host=/tmp/x")
         );
+    }
+}
+
+/// Certificates made in memory for tests and benchmarks: a P-256 CA signs ECDSA-SHA256
+/// (RFC 5758 3.2) leaves built from x509-cert types, so 100 000 certificates take seconds,
+/// not 100 000 `openssl` runs. Nothing here reads untrusted input.
+pub mod pki {
+    use std::str::FromStr;
+    use std::time::Duration;
+
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_ASN1_SIGNING};
+    use der::asn1::{BitString, Ia5String, OctetString, UtcTime};
+    use der::oid::ObjectIdentifier;
+    use der::Encode;
+    use smime::crypto::PrivateKey;
+    use smime::x509_cert::certificate::{TbsCertificate, Version};
+    use smime::x509_cert::ext::pkix::name::GeneralName;
+    use smime::x509_cert::ext::pkix::{
+        AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages,
+        SubjectAltName, SubjectKeyIdentifier,
+    };
+    use smime::x509_cert::ext::Extension;
+    use smime::x509_cert::name::Name;
+    use smime::x509_cert::serial_number::SerialNumber;
+    use smime::x509_cert::time::{Time, Validity};
+    use smime::x509_cert::Certificate;
+    use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
+    use zeroize::Zeroizing;
+
+    const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+    const EMAIL_PROTECTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.4");
+
+    /// What a leaf certificate's key may do.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Usage {
+        /// digitalSignature.
+        Sign,
+        /// keyAgreement (ECDH).
+        Encrypt,
+        /// Both.
+        Both,
+    }
+
+    /// A P-256 key pair.
+    pub struct TestKey {
+        pair: EcdsaKeyPair,
+        pkcs8: Zeroizing<Vec<u8>>,
+        spki: SubjectPublicKeyInfoOwned,
+    }
+
+    impl std::fmt::Debug for TestKey {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("TestKey(P-256)")
+        }
+    }
+
+    impl TestKey {
+        /// A new P-256 key.
+        pub fn generate() -> TestKey {
+            let rng = SystemRandom::new();
+            let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng)
+                .expect("P-256 key generation");
+            let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref())
+                .expect("P-256 key");
+            let spki = PrivateKey::from_pem_or_der(pkcs8.as_ref(), "test key")
+                .expect("smime reads the key")
+                .public_key_spki();
+            TestKey {
+                pair,
+                pkcs8: Zeroizing::new(pkcs8.as_ref().to_vec()),
+                spki,
+            }
+        }
+
+        /// The private key, PKCS#8 DER (RFC 5958).
+        pub fn pkcs8_der(&self) -> &[u8] {
+            &self.pkcs8
+        }
+
+        fn key_identifier(&self) -> Vec<u8> {
+            let digest = aws_lc_rs::digest::digest(
+                &aws_lc_rs::digest::SHA256,
+                self.pair.public_key().as_ref(),
+            );
+            digest.as_ref().get(..20).unwrap_or_default().to_vec()
+        }
+    }
+
+    /// A certification authority with a P-256 key.
+    #[derive(Debug)]
+    pub struct TestCa {
+        name: Name,
+        key: TestKey,
+        /// The CA's own certificate.
+        pub certificate: Certificate,
+    }
+
+    fn time(unix: i64) -> Time {
+        let d = Duration::from_secs(u64::try_from(unix.max(0)).unwrap_or(0));
+        match UtcTime::from_unix_duration(d) {
+            Ok(t) => Time::UtcTime(t),
+            Err(_) => Time::GeneralTime(
+                der::asn1::GeneralizedTime::from_unix_duration(d).expect("a time after 1970"),
+            ),
+        }
+    }
+
+    fn extension(oid: &str, critical: bool, value: &impl Encode) -> Extension {
+        Extension {
+            extn_id: ObjectIdentifier::new_unwrap(oid),
+            critical,
+            extn_value: OctetString::new(value.to_der().expect("extension DER")).expect("octets"),
+        }
+    }
+
+    fn serial_number(serial: u64) -> SerialNumber {
+        let mut bytes = vec![0x01];
+        bytes.extend_from_slice(&serial.to_be_bytes());
+        SerialNumber::new(&bytes).expect("serial")
+    }
+
+    fn sign(
+        issuer: &TestKey,
+        issuer_name: &Name,
+        subject: Name,
+        subject_key: &SubjectPublicKeyInfoOwned,
+        serial: u64,
+        validity: (i64, i64),
+        extensions: Vec<Extension>,
+    ) -> Certificate {
+        let algorithm = AlgorithmIdentifierOwned {
+            oid: ECDSA_WITH_SHA256,
+            parameters: None,
+        };
+        let tbs = TbsCertificate {
+            version: Version::V3,
+            serial_number: serial_number(serial),
+            signature: algorithm.clone(),
+            issuer: issuer_name.clone(),
+            validity: Validity {
+                not_before: time(validity.0),
+                not_after: time(validity.1),
+            },
+            subject,
+            subject_public_key_info: subject_key.clone(),
+            issuer_unique_id: None,
+            subject_unique_id: None,
+            extensions: Some(extensions),
+        };
+        let tbs_der = tbs.to_der().expect("TBS DER");
+        let signature = issuer
+            .pair
+            .sign(&SystemRandom::new(), &tbs_der)
+            .expect("ECDSA signature");
+        Certificate {
+            tbs_certificate: tbs,
+            signature_algorithm: algorithm,
+            signature: BitString::from_bytes(signature.as_ref()).expect("bit string"),
+        }
+    }
+
+    /// Now, unix seconds.
+    pub fn now() -> i64 {
+        crate::db::now()
+    }
+
+    impl TestCa {
+        /// A self-signed root CA `CN=<cn>`, valid from a day ago for ten years.
+        pub fn root(cn: &str) -> TestCa {
+            let key = TestKey::generate();
+            let name = Name::from_str(&format!("CN={cn},O=smime tests")).expect("name");
+            let certificate = sign(
+                &key,
+                &name,
+                name.clone(),
+                &key.spki,
+                1,
+                (now() - 86_400, now() + 3650 * 86_400),
+                Self::ca_extensions(&key, None),
+            );
+            TestCa {
+                name,
+                key,
+                certificate,
+            }
+        }
+
+        /// An intermediate CA `CN=<cn>` under this one.
+        pub fn intermediate(&self, cn: &str, serial: u64) -> TestCa {
+            let key = TestKey::generate();
+            let name = Name::from_str(&format!("CN={cn},O=smime tests")).expect("name");
+            let certificate = sign(
+                &self.key,
+                &self.name,
+                name.clone(),
+                &key.spki,
+                serial,
+                (now() - 86_400, now() + 3650 * 86_400),
+                Self::ca_extensions(&key, Some(&self.key)),
+            );
+            TestCa {
+                name,
+                key,
+                certificate,
+            }
+        }
+
+        fn ca_extensions(key: &TestKey, issuer: Option<&TestKey>) -> Vec<Extension> {
+            let mut out = vec![
+                extension(
+                    "2.5.29.19",
+                    true,
+                    &BasicConstraints {
+                        ca: true,
+                        path_len_constraint: None,
+                    },
+                ),
+                extension(
+                    "2.5.29.15",
+                    true,
+                    &KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign),
+                ),
+                extension(
+                    "2.5.29.14",
+                    false,
+                    &SubjectKeyIdentifier(OctetString::new(key.key_identifier()).expect("ski")),
+                ),
+            ];
+            if let Some(issuer) = issuer {
+                out.push(Self::aki(issuer));
+            }
+            out
+        }
+
+        fn aki(issuer: &TestKey) -> Extension {
+            extension(
+                "2.5.29.35",
+                false,
+                &AuthorityKeyIdentifier {
+                    key_identifier: Some(OctetString::new(issuer.key_identifier()).expect("aki")),
+                    authority_cert_issuer: None,
+                    authority_cert_serial_number: None,
+                },
+            )
+        }
+
+        /// A leaf `CN=<cn>` for `addresses` (rfc822Name SANs) with `usage`, valid
+        /// `not_before..not_after` (unix seconds), with key `key`.
+        pub fn issue(
+            &self,
+            cn: &str,
+            addresses: &[&str],
+            usage: Usage,
+            serial: u64,
+            validity: (i64, i64),
+            key: &TestKey,
+        ) -> Certificate {
+            let usages = match usage {
+                Usage::Sign => KeyUsage(KeyUsages::DigitalSignature.into()),
+                Usage::Encrypt => KeyUsage(KeyUsages::KeyAgreement.into()),
+                Usage::Both => KeyUsage(KeyUsages::DigitalSignature | KeyUsages::KeyAgreement),
+            };
+            let san = SubjectAltName(
+                addresses
+                    .iter()
+                    .map(|a| GeneralName::Rfc822Name(Ia5String::new(*a).expect("ASCII address")))
+                    .collect(),
+            );
+            let extensions = vec![
+                extension(
+                    "2.5.29.19",
+                    false,
+                    &BasicConstraints {
+                        ca: false,
+                        path_len_constraint: None,
+                    },
+                ),
+                extension("2.5.29.15", true, &usages),
+                extension(
+                    "2.5.29.37",
+                    false,
+                    &ExtendedKeyUsage(vec![EMAIL_PROTECTION]),
+                ),
+                extension("2.5.29.17", false, &san),
+                extension(
+                    "2.5.29.14",
+                    false,
+                    &SubjectKeyIdentifier(OctetString::new(key.key_identifier()).expect("ski")),
+                ),
+                Self::aki(&self.key),
+            ];
+            let subject = Name::from_str(&format!("CN={cn},O=smime tests")).expect("name");
+            sign(
+                &self.key, &self.name, subject, &key.spki, serial, validity, extensions,
+            )
+        }
     }
 }

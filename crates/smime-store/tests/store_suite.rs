@@ -4,33 +4,10 @@
 use smime_store::migrations::LATEST_VERSION;
 use smime_store::testing::{each_backend, TempDir};
 use smime_store::{Backend, Error, Store};
-use sqlx::{AnyConnection, Connection, Executor, Row};
+use sqlx::{AnyConnection, Connection, Row};
 
-/// Run one statement (or read one integer) on the store's database directly, as another
-/// program would, to set up states the API cannot produce.
 fn raw_i64(url: &str, sql: &str) -> i64 {
-    sqlx::any::install_default_drivers();
-    let url = if url.starts_with("postgres") {
-        url.to_string()
-    } else {
-        format!("sqlite://{url}")
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let mut conn = AnyConnection::connect(&url).await.expect("raw connection");
-        let value = if sql.starts_with("SELECT") {
-            let row = sqlx::query(sql).fetch_one(&mut conn).await.expect(sql);
-            row.try_get::<i64, _>(0).expect("an integer")
-        } else {
-            conn.execute(sql).await.expect(sql);
-            0
-        };
-        conn.close().await.expect("close");
-        value
-    })
+    smime_store::testing::raw_i64(url, sql).unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
 const TABLES: [&str; 9] = [
