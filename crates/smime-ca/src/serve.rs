@@ -10,7 +10,7 @@
 //! GET  /ocsp/<request>   base64 (standard or URL-safe, percent-encoded or not) of the DER request
 //! ```
 //!
-//! A small server on `std::net`: one thread per connection up to
+//! A small server on `std::net`: a pool of worker threads, one connection each, growing up to
 //! [`ServeConfig::max_connections`] (then 503), keep-alive, read and write timeouts, request
 //! heads and bodies bounded (431, 413: the server closes that connection and goes on serving
 //! the others). Chunked request bodies are refused with 411: OCSP clients send a
@@ -19,7 +19,7 @@
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{mpsc, Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
@@ -347,7 +347,14 @@ impl Server {
 
     /// Accepts and serves connections until stopped (see [`Server::spawn`]).
     pub fn run(self) -> Result<()> {
-        let active = Arc::new(AtomicUsize::new(0));
+        // Connections go to a pool of worker threads that live as long as the server:
+        // starting a thread per connection cost more than the OCSP signature (measured by
+        // benches/ocsp.rs). A worker is added when every worker is busy, up to
+        // max_connections; beyond that a connection gets 503.
+        let (queue, inbox) = mpsc::channel::<TcpStream>();
+        let inbox = Arc::new(Mutex::new(inbox));
+        let busy = Arc::new(AtomicUsize::new(0));
+        let mut workers = 0usize;
         for stream in self.listener.incoming() {
             if self.stop.load(Ordering::SeqCst) {
                 break;
@@ -357,25 +364,36 @@ impl Server {
                 std::thread::sleep(Duration::from_millis(10));
                 continue;
             };
-            if active.fetch_add(1, Ordering::SeqCst) >= self.config.max_connections {
-                active.fetch_sub(1, Ordering::SeqCst);
+            let in_flight = busy.fetch_add(1, Ordering::SeqCst) + 1;
+            if in_flight > self.config.max_connections {
+                busy.fetch_sub(1, Ordering::SeqCst);
                 let _ = stream.set_write_timeout(Some(self.config.timeout));
                 let _ = (&stream).write_all(&Response::status(503).to_bytes(false, true));
                 continue;
             }
-            let (state, config, counter) =
-                (self.state.clone(), self.config.clone(), active.clone());
-            let spawned = std::thread::Builder::new()
-                .name("smime-ca-http".into())
-                .spawn(move || {
-                    serve_connection(stream, &state, &config);
-                    counter.fetch_sub(1, Ordering::SeqCst);
-                });
-            if spawned.is_err() {
-                // No thread: the connection was dropped with the closure.
-                active.fetch_sub(1, Ordering::SeqCst);
+            if in_flight > workers {
+                let (inbox, state, config, counter) = (
+                    inbox.clone(),
+                    self.state.clone(),
+                    self.config.clone(),
+                    busy.clone(),
+                );
+                let spawned = std::thread::Builder::new()
+                    .name("smime-ca-http".into())
+                    .spawn(move || work(&inbox, &state, &config, &counter));
+                if spawned.is_ok() {
+                    workers += 1;
+                } else if workers == 0 {
+                    // Nobody would ever take the connection.
+                    busy.fetch_sub(1, Ordering::SeqCst);
+                    continue;
+                }
+            }
+            if queue.send(stream).is_err() {
+                busy.fetch_sub(1, Ordering::SeqCst);
             }
         }
+        // Dropping the queue ends the workers once their connections are done.
         Ok(())
     }
 
@@ -404,6 +422,23 @@ fn io_error(what: &str, e: std::io::Error) -> Error {
     Error::Input {
         what: what.into(),
         reason: e.to_string(),
+    }
+}
+
+/// A worker thread: serves the connections it takes from `inbox` until the server stops.
+fn work(
+    inbox: &Mutex<mpsc::Receiver<TcpStream>>,
+    state: &ServeState,
+    config: &ServeConfig,
+    busy: &AtomicUsize,
+) {
+    loop {
+        let next = inbox.lock().unwrap_or_else(|p| p.into_inner()).recv();
+        let Ok(stream) = next else {
+            return;
+        };
+        serve_connection(stream, state, config);
+        busy.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

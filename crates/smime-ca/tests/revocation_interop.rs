@@ -7,8 +7,9 @@
 //!
 //! A missing `openssl` skips these tests, and fails them under SMIME_TEST_REQUIRE_PEERS=1.
 
-#[path = "../../smime-pkix/tests/common/mod.rs"]
-mod pki;
+mod openssl_ca;
+
+use openssl_ca::{issuing_ca_with_responder, key, leaf, ocsp_responder, pki};
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -19,9 +20,7 @@ use std::time::{Duration, SystemTime};
 use base64::Engine;
 use der::asn1::OctetString;
 use der::{Decode, Encode};
-use smime::crypto::PrivateKey;
 use smime_ca::crl_issuer::CrlIssuer;
-use smime_ca::ocsp_responder::OcspResponder;
 use smime_ca::revocation_status::{RevocationList, RevocationSource, RevokedEntry, Serial};
 use smime_ca::serve::{ServeConfig, ServeState, Server, ServerHandle};
 use smime_pkix::crl::{Crl, IssuerSignsCrls};
@@ -57,33 +56,10 @@ impl Setup {
             return None;
         }
         let pki = pki::Pki::new();
-        pki.issue(
-            "ca",
-            "p256",
-            "/O=Example/CN=Issuing CA",
-            &format!("{}subjectKeyIdentifier=hash\n", pki::CA_EXTENSIONS),
-            "root",
-        );
-        pki.issue(
-            "responder",
-            "p256",
-            "/O=Example/CN=OCSP Responder",
-            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
-             extendedKeyUsage=OCSPSigning\n1.3.6.1.5.5.7.48.1.5=ASN1:NULL\n",
-            "ca",
-        );
-        let ca = pki.cert("ca");
+        let ca = issuing_ca_with_responder(&pki);
         let ca_key = Arc::new(key(&pki, "ca"));
         let list = Arc::new(RevocationList::new());
-        let mut responder = OcspResponder::new();
-        responder
-            .add_issuer(
-                &ca,
-                pki.cert("responder"),
-                Arc::new(key(&pki, "responder")),
-                list.clone(),
-            )
-            .expect("the responder certificate fits");
+        let responder = ocsp_responder(&pki, &ca, list.clone());
         let issuer = CrlIssuer::new(ca.clone(), ca_key).expect("CRL issuer");
         let first_crl = issuer.issue(&[], 1, SystemTime::now()).expect("first CRL");
         let mut state = ServeState::new(responder);
@@ -94,20 +70,17 @@ impl Setup {
             .spawn()
             .expect("spawn the server");
         let base = format!("http://{}", server.local_addr());
-        for leaf in ["good", "revoked"] {
-            pki.issue(
-                leaf,
-                "p256",
-                &format!("/O=Example/CN={leaf}"),
+        for name in ["good", "revoked"] {
+            let cert = leaf(
+                &pki,
+                name,
                 &format!(
-                    "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
-                     crlDistributionPoints=URI:{base}/crl/{id}.crl\n\
+                    "crlDistributionPoints=URI:{base}/crl/{id}.crl\n\
                      authorityInfoAccess=OCSP;URI:{base}/ocsp,caIssuers;URI:{base}/certs/{id}.crt\n"
                 ),
-                "ca",
             );
             list.add_issued(Serial::from_serial_number(
-                &pki.cert(leaf).tbs_certificate.serial_number,
+                &cert.tbs_certificate.serial_number,
             ));
         }
         let mut setup = Setup {
@@ -175,11 +148,6 @@ impl Setup {
             &IssuerSignsCrls,
         )
     }
-}
-
-fn key(pki: &pki::Pki, name: &str) -> PrivateKey {
-    let file = format!("{name}.key");
-    PrivateKey::from_pem_or_der(&pki.read(&file), &file).expect("read the key")
 }
 
 fn text(output: &Output) -> String {

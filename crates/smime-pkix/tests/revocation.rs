@@ -9,10 +9,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -98,17 +97,10 @@ fn serve(mut stream: TcpStream, dir: &Path) {
     let _ = stream.write_all(&reply);
 }
 
-/// `openssl ocsp -port` answering from the CA's index; killed when dropped.
+/// `openssl ocsp -port` and its URL.
 struct Responder {
-    child: Child,
+    _process: common::OpensslResponder,
     url: String,
-}
-
-impl Drop for Responder {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// A CA made with `openssl ca`: root (signs certificates and CRLs), `good` and `revoked`
@@ -242,31 +234,10 @@ impl Pki {
             "ocsp -index index.txt -CA root.pem -port {port} -rsigner {signer}.pem \
              -rkey {signer}.key -ignore_err {options}"
         );
-        let mut child = Command::new("openssl")
-            .args(args.split_whitespace())
-            .current_dir(self.base.dir())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start openssl ocsp");
-        let stderr = child.stderr.take().expect("stderr of openssl ocsp");
-        let responder = Responder {
-            child,
+        Responder {
+            _process: common::OpensslResponder::start(self.base.dir(), &args),
             url: format!("http://127.0.0.1:{port}/"),
-        };
-        let (ready, listening) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            // Reads every line, so the pipe never fills; says when the server is up.
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if line.contains("waiting for OCSP client connections") {
-                    let _ = ready.send(());
-                }
-            }
-        });
-        listening
-            .recv_timeout(Duration::from_secs(10))
-            .unwrap_or_else(|_| panic!("openssl ocsp did not listen on port {port}"));
-        responder
+        }
     }
 
     /// The delegated responder on the port the leaves' authorityInfoAccess names.

@@ -2,8 +2,10 @@
 //! directory: a root, and leaves with any extensions (openssl x509v3 config lines).
 #![allow(dead_code)] // each test file uses a part
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 use smime_pkix::pem::load_certificates;
 use smime_pkix::x509_cert::Certificate;
@@ -170,4 +172,47 @@ pub fn require_openssl() -> bool {
         println!("skipped: openssl missing (scripts/test.sh installs it)");
     }
     found
+}
+
+/// `openssl ocsp ... -port P` (OpenSSL's responder) running in a directory; killed when
+/// dropped.
+pub struct OpensslResponder {
+    child: Child,
+}
+
+impl OpensslResponder {
+    /// Starts `openssl` with the whitespace-separated `args` (an `ocsp ... -port P` command)
+    /// in `dir` and waits until it says it is listening. (A probe connection would not do:
+    /// the single-threaded responder then hangs on the empty connection.)
+    pub fn start(dir: &Path, args: &str) -> OpensslResponder {
+        let mut child = Command::new("openssl")
+            .args(args.split_whitespace())
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start openssl ocsp");
+        let stderr = child.stderr.take().expect("stderr of openssl ocsp");
+        let (ready, listening) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            // Reads every line, so the pipe never fills; says when the server is up.
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line.contains("waiting for OCSP client connections") {
+                    let _ = ready.send(());
+                }
+            }
+        });
+        let responder = OpensslResponder { child };
+        listening
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_else(|_| panic!("openssl {args}: did not start listening"));
+        responder
+    }
+}
+
+impl Drop for OpensslResponder {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
