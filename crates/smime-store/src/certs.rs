@@ -30,7 +30,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::audit::{self, AuditEvent, Outcome};
-use crate::db::{finish, now, read_setting, sql_error, write_setting, Store};
+use crate::db::{finish, now, read_setting, sql_error, write_setting, Backend, Store};
 use crate::roles::{Actor, Operation};
 use crate::{Error, Result};
 
@@ -43,6 +43,10 @@ const BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29
 pub const SETTING_ORG_DOMAINS: &str = "org.domains";
 /// The setting listing the SHA-256 fingerprints of approved CA certificates (comma separated).
 pub const SETTING_APPROVED_CAS: &str = "ca.approved";
+
+/// A PostgreSQL import adding at least this many certificates refreshes the planner's
+/// statistics.
+const ANALYZE_AFTER: usize = 1_000;
 
 /// How far [`Store::shadow_certificates`] follows issuers upward.
 const MAX_CHAIN_DEPTH: usize = 8;
@@ -549,7 +553,18 @@ impl Store {
                 Ok(out)
             }
             .await;
-            finish(tx, result).await
+            let out = finish(tx, result).await?;
+            let added = out.iter().filter(|i| i.added).count();
+            if self.backend() == Backend::Postgres && added >= ANALYZE_AFTER {
+                // PostgreSQL plans from statistics that autovacuum refreshes only now and
+                // then; right after a bulk import, stale ones make the address lookup scan
+                // the whole table (measured: 736 ms instead of 0.05 ms at 100 000 rows).
+                sqlx::query("ANALYZE certificates, certificate_addresses")
+                    .execute(&self.pool)
+                    .await
+                    .map_err(sql_error("analyze certificates after a bulk import"))?;
+            }
+            Ok(out)
         })
     }
 

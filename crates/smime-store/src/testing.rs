@@ -476,6 +476,24 @@ pub mod pki {
             validity: (i64, i64),
             key: &TestKey,
         ) -> Certificate {
+            self.issue_for(cn, addresses, usage, serial, validity, &key.spki)
+        }
+
+        /// [`TestCa::issue`] for a public key held elsewhere (a PKCS#11 token key).
+        pub fn issue_for(
+            &self,
+            cn: &str,
+            addresses: &[&str],
+            usage: Usage,
+            serial: u64,
+            validity: (i64, i64),
+            spki: &SubjectPublicKeyInfoOwned,
+        ) -> Certificate {
+            let key_identifier = {
+                let point = spki.subject_public_key.raw_bytes();
+                let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, point);
+                digest.as_ref().get(..20).unwrap_or_default().to_vec()
+            };
             let usages = match usage {
                 Usage::Sign => KeyUsage(KeyUsages::DigitalSignature.into()),
                 Usage::Encrypt => KeyUsage(KeyUsages::KeyAgreement.into()),
@@ -506,13 +524,13 @@ pub mod pki {
                 extension(
                     "2.5.29.14",
                     false,
-                    &SubjectKeyIdentifier(OctetString::new(key.key_identifier()).expect("ski")),
+                    &SubjectKeyIdentifier(OctetString::new(key_identifier).expect("ski")),
                 ),
                 Self::aki(&self.key),
             ];
             let subject = Name::from_str(&format!("CN={cn},O=smime tests")).expect("name");
             sign(
-                &self.key, &self.name, subject, &key.spki, serial, validity, extensions,
+                &self.key, &self.name, subject, spki, serial, validity, extensions,
             )
         }
     }
