@@ -11,6 +11,7 @@ pub mod ocsp_responder;
 pub mod revocation_status;
 pub mod serve;
 pub mod signing;
+pub mod store_revocation;
 
 /// Errors of the CA.
 #[derive(Debug, thiserror::Error)]
