@@ -77,6 +77,11 @@ impl CrlIssuer {
         self
     }
 
+    /// How long each CRL is current.
+    pub fn crl_validity(&self) -> Duration {
+        self.validity
+    }
+
     /// The CA certificate.
     pub fn ca(&self) -> &Certificate {
         &self.ca

@@ -4,6 +4,7 @@
 //! (RFC 6960).
 
 pub mod crl_issuer;
+pub mod crl_publisher;
 pub mod fuzzing;
 pub mod keygen;
 pub mod lifecycle;

@@ -1,0 +1,179 @@
+//! Keeping a CA's published CRL current (RFC 5280 5): a new CRL on every revocation and on
+//! schedule, each with a larger cRLNumber (5.2.3).
+//!
+//! CRL numbers are `max(previous + 1, thisUpdate in unix seconds)`: they grow with every CRL
+//! this process issues and, because they follow the clock, across restarts and across
+//! several `smime ca serve` nodes sharing a store, with nothing to persist (a CA issues far
+//! fewer than one CRL per second). A caller that keeps the last number (the store's `ca`
+//! table) passes it to [`CrlPublisher::starting_after`].
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::crl_issuer::CrlIssuer;
+use crate::revocation_status::{RevocationSource, RevokedEntry};
+use crate::serve::{ca_url_id, ServeState};
+use crate::Result;
+
+/// A CA's CRL issuer together with its revocation state and the last CRL made.
+pub struct CrlPublisher {
+    issuer: CrlIssuer,
+    source: Arc<dyn RevocationSource>,
+    last: Mutex<Published>,
+}
+
+/// The last CRL issued.
+#[derive(Debug, Clone, Default)]
+struct Published {
+    number: u64,
+    at: Option<SystemTime>,
+    revoked: Vec<RevokedEntry>,
+}
+
+impl std::fmt::Debug for CrlPublisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CrlPublisher")
+            .field("issuer", &self.issuer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CrlPublisher {
+    /// Publishes the CRLs of `issuer`'s CA listing what `source` says is revoked.
+    pub fn new(issuer: CrlIssuer, source: Arc<dyn RevocationSource>) -> CrlPublisher {
+        CrlPublisher::starting_after(issuer, source, 0)
+    }
+
+    /// [`CrlPublisher::new`] for a CA whose last CRL had number `last_number`.
+    pub fn starting_after(
+        issuer: CrlIssuer,
+        source: Arc<dyn RevocationSource>,
+        last_number: u64,
+    ) -> CrlPublisher {
+        CrlPublisher {
+            issuer,
+            source,
+            last: Mutex::new(Published {
+                number: last_number,
+                ..Published::default()
+            }),
+        }
+    }
+
+    /// The URL id of the CA (see [`ca_url_id`]).
+    pub fn ca_url_id(&self) -> String {
+        ca_url_id(self.issuer.ca())
+    }
+
+    /// Issues a new CRL now (after a revocation): returns its number and DER.
+    pub fn publish(&self, now: SystemTime) -> Result<(u64, Vec<u8>)> {
+        let revoked = self.source.revoked()?;
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        let number = next_number(last.number, now);
+        let der = self.issuer.issue(&revoked, number, now)?;
+        *last = Published {
+            number,
+            at: Some(now),
+            revoked,
+        };
+        Ok((number, der))
+    }
+
+    /// Issues a new CRL when the revocation state changed since the last one (a revocation
+    /// made by another process), when half of the last one's validity has passed, or when
+    /// none was issued yet; else `None`.
+    pub fn refresh(&self, now: SystemTime) -> Result<Option<(u64, Vec<u8>)>> {
+        let mut revoked = self.source.revoked()?;
+        let due = {
+            let last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+            let half = self.issuer.crl_validity() / 2;
+            let mut before = last.revoked.clone();
+            before.sort_by(|a, b| a.serial.cmp(&b.serial));
+            revoked.sort_by(|a, b| a.serial.cmp(&b.serial));
+            match last.at {
+                None => true,
+                Some(at) => before != revoked || now.duration_since(at).unwrap_or_default() >= half,
+            }
+        };
+        if due {
+            self.publish(now).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+/// The number after `previous` for a CRL issued at `now` (see the module notes).
+fn next_number(previous: u64, now: SystemTime) -> u64 {
+    let seconds = now
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    previous.saturating_add(1).max(seconds)
+}
+
+/// A thread that refreshes the CRLs a server publishes; stopped when dropped.
+#[derive(Debug)]
+pub struct CrlRefresher {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for CrlRefresher {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            thread.thread().unpark();
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Every `every`, asks each publisher to [`CrlPublisher::refresh`] and gives `state` the new
+/// CRLs. A failure (the store unreachable) keeps the CRL served so far and is retried at the
+/// next turn; `on_error` hears about it (for the log).
+pub fn spawn_refresher(
+    state: Arc<ServeState>,
+    publishers: Vec<Arc<CrlPublisher>>,
+    every: Duration,
+    on_error: impl Fn(&crate::Error) + Send + 'static,
+) -> std::io::Result<CrlRefresher> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let thread = std::thread::Builder::new()
+        .name("smime-ca-crl".into())
+        .spawn(move || {
+            while !flag.load(Ordering::SeqCst) {
+                for publisher in &publishers {
+                    match publisher.refresh(SystemTime::now()) {
+                        Ok(Some((_, der))) => {
+                            state.set_crl(&publisher.ca_url_id(), der);
+                        }
+                        Ok(None) => {}
+                        Err(e) => on_error(&e),
+                    }
+                }
+                std::thread::park_timeout(every);
+            }
+        })?;
+    Ok(CrlRefresher {
+        stop,
+        thread: Some(thread),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_number_grows_and_follows_the_clock() {
+        let t = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        assert_eq!(next_number(0, t), 1_800_000_000);
+        assert_eq!(next_number(1_800_000_000, t), 1_800_000_001);
+        assert_eq!(next_number(1_900_000_000, t), 1_900_000_001);
+        assert_eq!(next_number(u64::MAX, t), u64::MAX);
+    }
+}
