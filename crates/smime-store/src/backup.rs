@@ -516,6 +516,39 @@ impl Store {
     }
 }
 
+/// The passphrase of the `backup_archive` fuzz target and of its seeds.
+#[doc(hidden)]
+pub const FUZZ_PASSPHRASE: &[u8] = b"smime-store fuzz backup passphrase";
+
+/// The `backup_archive` fuzz target: `data` read as an archive under [`FUZZ_PASSPHRASE`]
+/// (Argon2id memory capped at 1 MiB so that runs stay fast), and `data` as the plaintext
+/// contents of an authentic archive (a forged chunk never authenticates, so this is how the
+/// contents reader meets arbitrary bytes). Never panics; the results are for the seed tests.
+#[doc(hidden)]
+pub fn fuzz_archive(data: &[u8]) -> (Result<ArchiveSummary>, Result<ArchiveSummary>) {
+    let as_archive = inspect_archive(data, FUZZ_PASSPHRASE, 1024, "fuzz archive");
+    let header = Header {
+        schema_version: SCHEMA_VERSION,
+        created_at: 0,
+        argon2: Argon2Params {
+            memory_kib: 8,
+            iterations: 1,
+            parallelism: 1,
+            salt: vec![0x5a; 16],
+        },
+        chunk_size: 4096,
+    };
+    let as_contents = ArchiveWriter::new(Vec::new(), FUZZ_PASSPHRASE, &header, "fuzz contents")
+        .and_then(|mut writer| {
+            writer.write(data)?;
+            writer.finish()
+        })
+        .and_then(|archive| {
+            inspect_archive(archive.as_slice(), FUZZ_PASSPHRASE, 8, "fuzz contents")
+        });
+    (as_archive, as_contents)
+}
+
 #[cfg(test)]
 mod tests {
     use super::archive::{ArchiveWriter, Header};

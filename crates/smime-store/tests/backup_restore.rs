@@ -347,3 +347,51 @@ fn backup_and_restore_without_the_right_are_denied_and_audited() {
         .collect();
     assert_eq!(denials, [("otto", "backup"), ("otto", "restore")]);
 }
+
+/// Field `i` of a row rendered by `Raw::rows`, as plain text.
+fn field(row: &str, i: usize) -> String {
+    let value = row.split('|').nth(i).unwrap_or_default();
+    value
+        .strip_prefix("Some(")
+        .and_then(|v| v.strip_suffix(')'))
+        .unwrap_or(value)
+        .trim_matches('"')
+        .to_string()
+}
+
+#[test]
+fn backup_tables_cover_every_table_and_column_of_the_schema() {
+    let Some((url, _guard)) = new_location("sqlite") else {
+        return;
+    };
+    drop(Store::open(&url).expect("open"));
+    let mut raw = Raw::open(&url);
+    let mut schema: Vec<(String, Vec<String>)> = raw
+        .rows("sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'")
+        .iter()
+        .map(|row| field(row, 1))
+        .map(|table| {
+            let mut columns = raw
+                .rows(&format!("pragma_table_info('{table}')"))
+                .iter()
+                .map(|row| field(row, 1))
+                .collect::<Vec<_>>();
+            columns.sort();
+            (table, columns)
+        })
+        .collect();
+    schema.sort();
+    let mut known: Vec<(String, Vec<String>)> = smime_store::backup::TABLES
+        .iter()
+        .map(|t| {
+            let mut columns: Vec<String> = t.columns.iter().map(|(c, _)| c.to_string()).collect();
+            columns.sort();
+            (t.name.to_string(), columns)
+        })
+        .collect();
+    known.sort();
+    assert_eq!(
+        known, schema,
+        "a migration changed the schema: update backup::TABLES and SCHEMA_VERSION"
+    );
+}
