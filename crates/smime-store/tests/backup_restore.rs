@@ -395,3 +395,148 @@ fn backup_tables_cover_every_table_and_column_of_the_schema() {
         "a migration changed the schema: update backup::TABLES and SCHEMA_VERSION"
     );
 }
+
+/// Run openssl in `dir` with the words of `command`; `None` (and a printed reason) when it
+/// is not installed and CI does not require it, a panic when it fails.
+fn openssl(dir: &Path, command: &str) -> Option<()> {
+    let args: Vec<&str> = command.split_whitespace().collect();
+    match std::process::Command::new("openssl")
+        .args(&args)
+        .current_dir(dir)
+        .output()
+    {
+        Ok(out) if out.status.success() => Some(()),
+        Ok(out) => panic!(
+            "openssl {command}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e)
+            if std::env::var_os("SMIME_TEST_REQUIRE_PEERS")
+                .is_some_and(|v| !v.is_empty() && v != "0") =>
+        {
+            panic!("openssl: {e} (SMIME_TEST_REQUIRE_PEERS is set)")
+        }
+        Err(e) => {
+            println!("skipped: openssl: {e}");
+            None
+        }
+    }
+}
+
+/// A private key (PKCS#8 PEM) and its certificate.
+type Generation = (Vec<u8>, smime::x509_cert::Certificate);
+
+/// Three self-signed generations of alice's encryption certificate (`alice1` the oldest)
+/// and a message `openssl cms` encrypted to the first.
+fn renewals(dir: &Path) -> Option<(Vec<Generation>, Vec<u8>)> {
+    std::fs::write(
+        dir.join("leaf.cnf"),
+        "[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = Alice\n\
+         [leaf]\nbasicConstraints = critical, CA:FALSE\n\
+         keyUsage = critical, digitalSignature, keyEncipherment\n\
+         extendedKeyUsage = emailProtection\nsubjectAltName = email:alice@example.org\n",
+    )
+    .expect("config");
+    let mut generations = Vec::new();
+    for i in 1..=3 {
+        openssl(
+            dir,
+            &format!(
+                "req -x509 -newkey rsa:2048 -nodes -config leaf.cnf -extensions leaf -days 30 \
+                 -set_serial {i} -keyout alice{i}.key -out alice{i}.pem"
+            ),
+        )?;
+        let key = std::fs::read(dir.join(format!("alice{i}.key"))).expect("key");
+        let name = format!("alice{i}.pem");
+        let pem = std::fs::read(dir.join(&name)).expect("certificate");
+        let cert = smime::crypto::load_certificates(&pem, &name)
+            .expect("certificate")
+            .remove(0);
+        generations.push((key, cert));
+    }
+    std::fs::write(
+        dir.join("plain.eml"),
+        "Content-Type: text/plain\r\n\r\nsent before two renewals\r\n",
+    )
+    .expect("message");
+    openssl(
+        dir,
+        "cms -encrypt -aes256 -in plain.eml -out old.eml -recip alice1.pem",
+    )?;
+    Some((
+        generations,
+        std::fs::read(dir.join("old.eml")).expect("encrypted"),
+    ))
+}
+
+#[test]
+fn restore_after_wipe_decrypts_mail_to_key_replaced_two_renewals_ago() {
+    use smime_store::key_store::{KekSource, NewKey};
+    let work = TempDir::new("renewals");
+    let Some((generations, message)) = renewals(&work.0) else {
+        return;
+    };
+    for (from, to) in [("sqlite", "postgres"), ("postgres", "sqlite")] {
+        let archive = work.0.join(format!("{from}.smime-backup"));
+        {
+            let Some((url, source_guard)) = new_location(from) else {
+                continue;
+            };
+            let store = Store::open(&url).expect("open");
+            let admin = store.bootstrap_admin("root").expect("admin");
+            let kek = store
+                .init_kek(&admin, KekSource::Passphrase(b"store passphrase"))
+                .expect("kek");
+            for (key, cert) in &generations {
+                store
+                    .add_key(&admin, &kek, key, NewKey::new(cert.clone()))
+                    .expect("renewal");
+            }
+            store
+                .backup_with(&admin, &archive, PASSPHRASE, cheap())
+                .expect("backup");
+            // The wipe: the source store and its database are gone.
+            drop(store);
+            drop(source_guard);
+        }
+        let Some((url, _guard)) = new_location(to) else {
+            continue;
+        };
+        let target = Store::open(&url).expect("new store");
+        let restorer = target.bootstrap_admin("restorer").expect("admin");
+        target
+            .restore(&restorer, &archive, PASSPHRASE)
+            .unwrap_or_else(|e| panic!("{from} -> {to}: {e}"));
+        let root = target.actor("root").expect("restored admin");
+        let kek = target
+            .unlock_kek(KekSource::Passphrase(b"store passphrase"))
+            .expect("the store passphrase opens the restored keys");
+        let ring = target
+            .key_ring(&root, Some("alice@example.org"))
+            .expect("ring");
+        let history = ring.history("alice@example.org");
+        assert_eq!(history.len(), 3, "{from} -> {to}");
+        assert_eq!(history[0].certificate, generations[0].1, "oldest first");
+        let (report, plain) = target
+            .decrypt(
+                &root,
+                &kek,
+                &[],
+                "alice@example.org",
+                &message,
+                smime::CryptoPolicy::default(),
+            )
+            .unwrap_or_else(|e| panic!("{from} -> {to}: {e}"));
+        assert_eq!(
+            report.status,
+            smime::decrypt::DecryptStatus::Decrypted,
+            "{from} -> {to}"
+        );
+        let plain = String::from_utf8_lossy(plain.as_deref().expect("plaintext")).into_owned();
+        assert!(
+            plain.contains("sent before two renewals"),
+            "{from} -> {to}: {plain}"
+        );
+        assert!(target.verify_audit(&root).expect("verify").is_intact());
+    }
+}
