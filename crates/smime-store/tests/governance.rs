@@ -390,3 +390,227 @@ fn verify_audit_raw_delete_of_last_row_is_detected() {
         );
     });
 }
+
+/// One call of a store method that needs `op`, on objects of `owner`.
+type Call<'a> = Box<dyn Fn(&Actor) -> Result<(), Error> + 'a>;
+
+#[test]
+fn store_methods_each_role_denied_ones_change_nothing_and_are_audited() {
+    use smime_store::certs::CertSource;
+    use smime_store::key_store::{KekSource, NewKey};
+    use smime_store::testing::pki::{now, TestCa, TestKey, Usage};
+
+    let ca = TestCa::root("Roles CA");
+    let t = now();
+    let make = |address: &str, serial: u64| {
+        let key = TestKey::generate();
+        let cert = ca.issue(
+            address,
+            &[address],
+            Usage::Both,
+            serial,
+            (t - 60, t + 86_400),
+            &key,
+        );
+        (key, cert)
+    };
+    let (alice_key, alice_cert) = make("alice@example.org", 1);
+    let (alice_new_key, alice_new_cert) = make("alice@example.org", 2);
+    let (_, other_cert) = make("carol@example.org", 3);
+    let (_, issued_cert) = make("dave@example.org", 4);
+    let dir = smime_store::testing::TempDir::new("roles");
+    each_backend(|url| {
+        let (store, actors) = populated(url);
+        let admin = &actors[0];
+        let kek = store
+            .init_kek(admin, KekSource::Passphrase(b"pw"))
+            .expect("kek");
+        store
+            .add_key(
+                admin,
+                &kek,
+                alice_key.pkcs8_der(),
+                NewKey::new(alice_cert.clone()),
+            )
+            .expect("alice's key");
+        let alice_id = {
+            let records = store.all_certificates(admin).expect("inventory");
+            records.first().expect("alice's certificate").id.clone()
+        };
+        let archive = dir.0.join(format!("roles-{}.bak", url.len()));
+        let cheap = smime_store::kek::Argon2Params {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+            salt: vec![1; 16],
+        };
+        store
+            .backup_with(admin, &archive, b"bk", cheap.clone())
+            .expect("an archive to restore");
+        let alice = Some("alice@example.org");
+        let calls: Vec<(Operation, Option<&str>, Call)> = vec![
+            (
+                Operation::ImportCertificate,
+                None,
+                Box::new(|a| {
+                    store
+                        .add_certificates(
+                            a,
+                            std::slice::from_ref(&other_cert),
+                            CertSource::Imported,
+                            None,
+                            None,
+                        )
+                        .map(drop)
+                }),
+            ),
+            (
+                Operation::IssueCertificate,
+                None,
+                Box::new(|a| {
+                    store
+                        .add_certificates(
+                            a,
+                            std::slice::from_ref(&issued_cert),
+                            CertSource::Issued,
+                            None,
+                            Some("mailbox-strict"),
+                        )
+                        .map(drop)
+                }),
+            ),
+            (
+                Operation::ImportKey,
+                alice,
+                Box::new(|a| {
+                    store
+                        .add_key(
+                            a,
+                            &kek,
+                            alice_new_key.pkcs8_der(),
+                            NewKey::new(alice_new_cert.clone()),
+                        )
+                        .map(drop)
+                }),
+            ),
+            (
+                Operation::UseKey,
+                alice,
+                Box::new(|a| {
+                    store
+                        .decryption_keys(a, &kek, &[], "alice@example.org")
+                        .map(drop)
+                }),
+            ),
+            (
+                Operation::ExportKey,
+                alice,
+                Box::new(|a| {
+                    store
+                        .export_pkcs12(a, &kek, "alice@example.org", "export pw")
+                        .map(drop)
+                }),
+            ),
+            (
+                Operation::ReadInventory,
+                alice,
+                Box::new(|a| store.key_ring(a, Some("alice@example.org")).map(drop)),
+            ),
+            (
+                Operation::ReadInventory,
+                None,
+                Box::new(|a| store.all_certificates(a).map(drop)),
+            ),
+            (
+                Operation::RevokeCertificate,
+                None,
+                Box::new(|a| store.mark_revoked(a, &alice_id, t, "keyCompromise")),
+            ),
+            (
+                Operation::ReadAudit,
+                None,
+                Box::new(|a| store.verify_audit(a).map(drop)),
+            ),
+            (
+                Operation::ManagePrincipals,
+                None,
+                Box::new(|a| store.add_principal(a, &format!("p-{}", a.name), Role::Auditor, None)),
+            ),
+            (
+                Operation::ChangeSettings,
+                None,
+                Box::new(|a| store.set_setting(a, "org.domains", "example.org")),
+            ),
+            (
+                Operation::Backup,
+                None,
+                Box::new(|a| {
+                    store
+                        .backup_with(
+                            a,
+                            &dir.0.join(format!("{}.bak", a.name)),
+                            b"bk",
+                            cheap.clone(),
+                        )
+                        .map(drop)
+                }),
+            ),
+            (
+                Operation::Restore,
+                None,
+                Box::new(|a| store.restore(a, &archive, b"bk").map(drop)),
+            ),
+        ];
+        let covered: std::collections::HashSet<Operation> =
+            calls.iter().map(|(op, _, _)| *op).collect();
+        assert_eq!(
+            covered.len(),
+            Operation::ALL.len(),
+            "every operation has a call"
+        );
+        let mut raw = Raw::open(url);
+        for actor in &actors {
+            for (op, owner, call) in &calls {
+                let before = snapshot(&mut raw);
+                let audit_before = audit_count(&mut raw);
+                let result = call(actor);
+                if actor.may(*op, *owner) {
+                    // Allowed: it may still fail for its own reasons (a restore into this
+                    // non-empty store, a key added twice), never by the role check.
+                    assert!(
+                        !matches!(result, Err(Error::Denied { .. })),
+                        "{} {op}: {result:?}",
+                        actor.name
+                    );
+                    continue;
+                }
+                match &result {
+                    Err(Error::Denied { operation, .. }) => assert_eq!(operation, op),
+                    other => panic!(
+                        "{} {op} {owner:?}: expected a denial, got {other:?}",
+                        actor.name
+                    ),
+                }
+                assert_eq!(
+                    snapshot(&mut raw),
+                    before,
+                    "{} {op}: a denied call changed the store",
+                    actor.name
+                );
+                assert_eq!(
+                    audit_count(&mut raw),
+                    audit_before + 1,
+                    "{} {op}: not audited",
+                    actor.name
+                );
+                let last = store.audit_log(admin, audit_before as i64, 1).expect("log");
+                assert_eq!(
+                    (last[0].actor.as_str(), last[0].outcome.as_str()),
+                    (actor.name.as_str(), "denied"),
+                    "{op}"
+                );
+            }
+        }
+        assert!(store.verify_audit(admin).expect("verify").is_intact());
+    });
+}
