@@ -12,6 +12,30 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// The certificate and key store.
+    #[command(flatten)]
+    pub store: StoreFlags,
+}
+
+/// Where the store is, how its private keys are unlocked and who acts (every command takes
+/// them; ARCHITECTURE.md "The CLI contract"). Secrets come from files, never arguments.
+#[derive(Args, Debug, Clone, Default)]
+pub struct StoreFlags {
+    /// The certificate and key store: a SQLite file (default: $SMIME_STORE, else
+    /// $XDG_DATA_HOME/smime/store.sqlite) or a postgres:// URL.
+    #[arg(long, global = true, value_name = "URL")]
+    pub store: Option<String>,
+    /// File whose first line is the passphrase that unlocks the store's private keys
+    /// (default: $SMIME_PASSPHRASE_FILE).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+    /// File holding the store's 32-byte key-encryption key, instead of a passphrase
+    /// (default: $SMIME_KEY_FILE; `smime store init` creates it when missing).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+    /// The principal to act as (default: $SMIME_ACTOR, else the user name $USER).
+    #[arg(long = "as", global = true, value_name = "NAME")]
+    pub actor: Option<String>,
 }
 
 const EXAMPLES: &str = "\
@@ -31,6 +55,10 @@ Examples:
   smime compress --in mail.eml --out compressed.eml
   smime decompress --max-size 100M --in compressed.eml --out mail.eml
   smime cert verify --trust ca.pem --email bob@example.com --purpose encrypt bob.pem
+  smime store init --passphrase-file pass.txt
+  smime store import alice.p12 --password-file p12pass.txt --passphrase-file pass.txt
+  smime sign --from alice@example.com --passphrase-file pass.txt --in mail.eml --out signed.eml
+  smime encrypt --to bob@example.com --in mail.eml --out encrypted.eml
 
 Exit codes: 0 success, 1 the message or certificate is not valid, 2 usage or input error.";
 
@@ -94,6 +122,10 @@ Example:\n  smime decrypt --cert me.pem --key me.key --in encrypted.eml --out ma
     /// Certificates: validate one for S/MIME (path, mail rules, address).
     #[command(subcommand)]
     Cert(CertCommand),
+    /// The certificate and key store: init, import, list, show, export, backup, restore,
+    /// audit, principals.
+    #[command(subcommand)]
+    Store(StoreCommand),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -101,6 +133,205 @@ Example:\n  smime decrypt --cert me.pem --key me.key --in encrypted.eml --out ma
     },
     /// Print the man page (roff).
     Man,
+}
+
+/// `smime store ...`.
+#[derive(Subcommand, Debug)]
+pub enum StoreCommand {
+    /// Create the store (or initialise an empty PostgreSQL database): the schema, the
+    /// key-encryption key from --passphrase-file or --key-file, and the acting principal
+    /// as its first admin.
+    #[command(
+        after_help = "Examples:\n  smime store init --passphrase-file pass.txt\n  smime --store postgres://smime@db/smime store init --key-file /etc/smime/kek --domain example.com"
+    )]
+    Init(StoreInitArgs),
+    /// Import certificates (PEM, DER, PKCS#7 certs-only) or a PKCS#12 file with its key.
+    #[command(
+        after_help = "Examples:\n  smime store import partners.pem\n  smime store import alice.p12 --password-file p12pass.txt --passphrase-file pass.txt"
+    )]
+    Import(StoreImportArgs),
+    /// List certificates, all or those matching every filter given.
+    List(StoreListArgs),
+    /// Show one certificate (by fingerprint or a unique prefix of it) or an address: its
+    /// certificates and its key history.
+    Show(StoreShowArgs),
+    /// Export the newest key of an address with its chain as PKCS#12 (AES-256-CBC,
+    /// PBKDF2-SHA256, HMAC-SHA256 MAC).
+    Export(StoreExportArgs),
+    /// Write the whole store to one encrypted, integrity-protected archive.
+    Backup(StoreBackupArgs),
+    /// Rebuild an empty (just initialised) store from a backup archive.
+    Restore(StoreRestoreArgs),
+    /// Show the audit log, or check its hash chain with --verify (exit code 1 when broken).
+    Audit(StoreAuditArgs),
+    /// Principals and their roles (admin, key-officer, operator, auditor, user).
+    #[command(subcommand)]
+    Principal(PrincipalCommand),
+}
+
+/// `smime store init`.
+#[derive(Args, Debug)]
+pub struct StoreInitArgs {
+    /// The organisation's own mail domains (for `list --shadow`). Repeat for several.
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: Vec<String>,
+}
+
+/// `smime store import`.
+#[derive(Args, Debug)]
+pub struct StoreImportArgs {
+    /// The file: PEM (several certificates), DER, a PKCS#7 certs-only bundle, or PKCS#12.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// File whose first line is the PKCS#12 password (none: empty password).
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// The address a PKCS#12 key belongs to (default: the certificate's first address).
+    #[arg(long = "for", value_name = "ADDR")]
+    pub owner: Option<String>,
+    /// Print what was imported as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `smime store list`.
+#[derive(Args, Debug)]
+pub struct StoreListArgs {
+    /// Certificates of this address.
+    #[arg(long, value_name = "ADDR")]
+    pub email: Option<String>,
+    /// Certificates not yet expired that expire within this many days.
+    #[arg(long, value_name = "DAYS")]
+    pub expiring: Option<u32>,
+    /// Certificates with an address in this domain.
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: Option<String>,
+    /// Certificates from this issuer (its RFC 4514 name, as `list` shows it).
+    #[arg(long, value_name = "NAME")]
+    pub issuer: Option<String>,
+    /// Certificates marked revoked.
+    #[arg(long)]
+    pub revoked: bool,
+    /// Certificates for the organisation's domains not issued under an approved CA.
+    #[arg(long)]
+    pub shadow: bool,
+    /// Print JSON (an array of certificate objects).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `smime store show`.
+#[derive(Args, Debug)]
+pub struct StoreShowArgs {
+    /// A certificate fingerprint (SHA-256 hex, or a unique prefix of at least 8 digits) or
+    /// an address.
+    #[arg(value_name = "ID|ADDR")]
+    pub target: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `smime store export`.
+#[derive(Args, Debug)]
+pub struct StoreExportArgs {
+    /// The address whose newest key is exported.
+    #[arg(value_name = "ADDR")]
+    pub address: String,
+    /// The PKCS#12 file to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// File whose first line is the password of the PKCS#12 file.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: PathBuf,
+}
+
+/// `smime store backup`.
+#[derive(Args, Debug)]
+pub struct StoreBackupArgs {
+    /// The archive to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// File whose first line is the archive's passphrase (default: --passphrase-file).
+    #[arg(long, value_name = "FILE")]
+    pub archive_passphrase_file: Option<PathBuf>,
+}
+
+/// `smime store restore`.
+#[derive(Args, Debug)]
+pub struct StoreRestoreArgs {
+    /// The archive to read.
+    #[arg(long = "in", value_name = "FILE")]
+    pub input: PathBuf,
+    /// File whose first line is the archive's passphrase (default: --passphrase-file).
+    #[arg(long, value_name = "FILE")]
+    pub archive_passphrase_file: Option<PathBuf>,
+}
+
+/// `smime store audit`.
+#[derive(Args, Debug)]
+pub struct StoreAuditArgs {
+    /// Check the hash chain: exit code 1 and the first break when an entry was removed,
+    /// edited or added around the store.
+    #[arg(long)]
+    pub verify: bool,
+    /// Show entries after this sequence number.
+    #[arg(long, value_name = "SEQ", default_value_t = 0)]
+    pub after: i64,
+    /// Show at most this many entries.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub limit: i64,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The roles of principals.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleArg {
+    /// Everything, including principals and settings.
+    Admin,
+    /// Export, back up and restore keys; use keys; read the inventory.
+    KeyOfficer,
+    /// Import, issue and revoke certificates; read the inventory.
+    Operator,
+    /// Read the inventory and the audit log.
+    Auditor,
+    /// Its own address's certificates and keys (give --address).
+    User,
+}
+
+/// `smime store principal ...`.
+#[derive(Subcommand, Debug)]
+pub enum PrincipalCommand {
+    /// Add a principal.
+    Add(PrincipalArgs),
+    /// Give a principal another role.
+    SetRole(PrincipalArgs),
+    /// Remove a principal (not the last admin).
+    Remove {
+        /// The principal's name.
+        name: String,
+    },
+    /// List the principals.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// A principal and its role.
+#[derive(Args, Debug)]
+pub struct PrincipalArgs {
+    /// The principal's name (what it gives with --as).
+    pub name: String,
+    /// Its role.
+    #[arg(long, value_enum)]
+    pub role: RoleArg,
+    /// A user's own address.
+    #[arg(long, value_name = "ADDR")]
+    pub address: Option<String>,
 }
 
 /// `smime cert ...`.
@@ -218,13 +449,23 @@ pub enum DigestArg {
 
 /// `smime sign`.
 #[derive(Args, Debug)]
+#[command(group(
+    clap::ArgGroup::new("signer")
+        .required(true)
+        .multiple(true)
+        .args(["cert", "from"])
+))]
 pub struct SignArgs {
     /// Signer certificate (PEM or DER). Repeat with --key for several signers.
-    #[arg(long, value_name = "CERT", required = true)]
+    #[arg(long, value_name = "CERT", requires = "key")]
     pub cert: Vec<PathBuf>,
     /// Signer private key (PEM or DER; PKCS#8, PKCS#1 or SEC1), in the order of --cert.
-    #[arg(long, value_name = "KEY", required = true)]
+    #[arg(long, value_name = "KEY", requires = "cert")]
     pub key: Vec<PathBuf>,
+    /// Sign as this address with its current signing key and chain from the store
+    /// (--store, --passphrase-file). Repeat for several signers.
+    #[arg(long, value_name = "ADDR")]
+    pub from: Vec<String>,
     /// Certificates to include for the chain (PEM may hold several).
     #[arg(long, value_name = "FILE")]
     pub chain: Vec<PathBuf>,
@@ -400,11 +641,13 @@ pub enum RecipientIdArg {
 /// `smime encrypt` and `smime protect`.
 #[derive(Args, Debug)]
 pub struct RecipientArgs {
-    /// Recipient certificate (PEM or DER; a PEM file may hold several). Repeat for several.
-    #[arg(long, value_name = "CERT")]
+    /// Recipient certificate (PEM or DER; a PEM file may hold several), or an address whose
+    /// valid encryption certificate is looked up in the store. Repeat for several.
+    #[arg(long, value_name = "CERT|ADDR")]
     pub to: Vec<PathBuf>,
-    /// The sender's own certificate, so that sent mail stays readable.
-    #[arg(long = "self", value_name = "CERT")]
+    /// The sender's own certificate (or address, looked up in the store), so that sent
+    /// mail stays readable.
+    #[arg(long = "self", value_name = "CERT|ADDR")]
     pub self_cert: Option<PathBuf>,
     /// Content-encryption algorithm.
     #[arg(long, value_enum, default_value = "auto")]
@@ -448,11 +691,15 @@ pub struct EncryptArgs {
 #[derive(Args, Debug)]
 #[command(group(
     clap::ArgGroup::new("identity")
-        .required(true)
         .multiple(true)
         .args(["key", "p12", "kek_file"])
 ))]
 pub struct DecryptArgs {
+    /// Decrypt with the keys of this address in the store, trying every key it ever had
+    /// (default, when no --key, --p12 or --kek-file is given: the acting principal's own
+    /// address, else the message's To and Cc addresses that have keys in the store).
+    #[arg(long = "for", value_name = "ADDR", conflicts_with = "identity")]
+    pub for_address: Option<String>,
     /// The recipient certificate (finds the RecipientInfo that names it).
     #[arg(long, value_name = "CERT", requires = "key")]
     pub cert: Option<PathBuf>,

@@ -8,6 +8,7 @@ mod files;
 mod load;
 mod progress;
 mod revocation;
+mod store;
 
 use std::process::ExitCode;
 
@@ -41,11 +42,11 @@ fn main() -> ExitCode {
 /// Run a command; `Ok(false)` means "done, but the input is not valid" (exit code 1).
 fn run(cli: Cli) -> anyhow::Result<bool> {
     match &cli.command {
-        Command::Sign(a) => commands::sign::run(a).map(|()| true),
+        Command::Sign(a) => commands::sign::run(a, &cli.store).map(|()| true),
         Command::Verify(a) => commands::verify::run(a),
-        Command::Encrypt(a) => commands::encrypt::run(a).map(|()| true),
-        Command::Decrypt(a) => commands::decrypt::run(a),
-        Command::Protect(a) => commands::protect::run(a).map(|()| true),
+        Command::Encrypt(a) => commands::encrypt::run(a, &cli.store).map(|()| true),
+        Command::Decrypt(a) => commands::decrypt::run(a, &cli.store),
+        Command::Protect(a) => commands::protect::run(a, &cli.store).map(|()| true),
         Command::Open(a) => commands::open::run(a),
         Command::Compress(a) => commands::compress::run(a).map(|()| true),
         Command::Decompress(a) => commands::decompress::run(a).map(|()| true),
@@ -53,6 +54,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Command::Receipt(a) => commands::receipt::run(a),
         Command::VerifyReceipt(a) => commands::verify_receipt::run(a),
         Command::Cert(args::CertCommand::Verify(a)) => commands::cert_verify::run(a),
+        Command::Store(c) => commands::store::run(c, &cli.store),
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "smime", &mut std::io::stdout());
             Ok(true)

@@ -1,5 +1,7 @@
 //! `smime decrypt`.
 
+use std::io::{Read, Write};
+
 use anyhow::{bail, Context, Result};
 use smime::crypto::pkcs12::read_pkcs12;
 use smime::crypto::DecryptingKey;
@@ -8,24 +10,95 @@ use smime::recipient::{KeyEncryptionKey, RecipientIdentity};
 use smime::CryptoPolicy;
 use zeroize::Zeroizing;
 
-use crate::args::DecryptArgs;
+use crate::args::{DecryptArgs, StoreFlags};
 use crate::files::{open_input, read_file, Output};
-use crate::load;
+use crate::{load, store};
 
 /// Decrypt the input; returns whether it could be decrypted (exit code 1 when not).
-pub fn run(args: &DecryptArgs) -> Result<bool> {
-    let identity = identity(args)?;
+pub fn run(args: &DecryptArgs, flags: &StoreFlags) -> Result<bool> {
     let policy = if args.allow_legacy {
         CryptoPolicy::strict().allow_legacy()
     } else {
         CryptoPolicy::strict()
     };
+    if args.key.is_none() && args.p12.is_none() && args.kek_file.is_none() {
+        return run_from_store(args, flags, policy);
+    }
+    let identity = identity(args)?;
     let decryptor = Decryptor::with_identity(identity, policy);
     let input = open_input(args.io.input.as_deref())?;
     // The plaintext goes to a temporary file (also for standard output) that is renamed
     // or copied into place only once it is authenticated; on failure it is deleted.
     let mut output = Output::create_held(args.io.output.as_deref())?;
     let report = decryptor.decrypt_to_sink(input, &mut output)?;
+    finish(args, &report)
+}
+
+/// Decrypt with the store's keys of the addressee, every key it ever had, newest first.
+fn run_from_store(args: &DecryptArgs, flags: &StoreFlags, policy: CryptoPolicy) -> Result<bool> {
+    let store = store::open(flags)
+        .context("no --key, --p12 or --kek-file given, so the store's keys are used")?;
+    let actor = store::actor(&store, flags)?;
+    let mut message = Vec::new();
+    open_input(args.io.input.as_deref())?
+        .read_to_end(&mut message)
+        .context("reading the message")?;
+    let owners = match (&args.for_address, &actor.address) {
+        (Some(address), _) => vec![address.clone()],
+        (None, Some(own)) => vec![own.clone()],
+        (None, None) => addressees_with_keys(&store, &actor, &message)?,
+    };
+    let kek = store::unlock(&store, flags)?;
+    let mut last = None;
+    for owner in &owners {
+        let (report, plain) = store
+            .decrypt(&actor, &kek, &[], owner, &message, policy)
+            .with_context(|| format!("decrypting for {owner}"))?;
+        if let (DecryptStatus::Decrypted, Some(plain)) = (report.status, plain) {
+            let mut output = Output::create_held(args.io.output.as_deref())?;
+            output.write_all(&plain)?;
+            output.commit()?;
+            return finish(args, &report);
+        }
+        last = Some(report);
+    }
+    match last {
+        Some(report) => finish(args, &report),
+        None => bail!("no address to decrypt for: give --for ADDR"),
+    }
+}
+
+/// The To and Cc addresses of `message` for which the store holds keys (when neither
+/// --for nor the principal's own address says whose keys to use).
+fn addressees_with_keys(
+    store: &smime_store::Store,
+    actor: &smime_store::roles::Actor,
+    message: &[u8],
+) -> Result<Vec<String>> {
+    let block = smime::message::read_header_block(&mut &message[..], "message")?;
+    let ring = store.key_ring(actor, None)?;
+    let mut owners: Vec<String> = Vec::new();
+    for name in ["To", "Cc", "Delivered-To"] {
+        for header in block.entity.headers_named(name) {
+            for mailbox in smime::mime::parse_mailboxes(&header.value()) {
+                let address = mailbox.address.to_lowercase();
+                if !ring.history(&address).is_empty() && !owners.contains(&address) {
+                    owners.push(address);
+                }
+            }
+        }
+    }
+    if owners.is_empty() {
+        bail!(
+            "none of the message's To/Cc addresses has a key in the store at {}: give --for ADDR",
+            store.location()
+        );
+    }
+    Ok(owners)
+}
+
+/// Report the outcome; `Ok(false)` (exit code 1) when the message did not open.
+fn finish(args: &DecryptArgs, report: &smime::decrypt::DecryptReport) -> Result<bool> {
     if args.json {
         eprintln!("{}", serde_json::to_string_pretty(&report)?);
     }

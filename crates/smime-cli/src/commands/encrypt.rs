@@ -1,7 +1,7 @@
 //! `smime encrypt`.
 
 use smime_pkix::options::RevocationMode;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use anyhow::{bail, Result};
@@ -18,13 +18,16 @@ use smime_pkix::options::ValidationOptions;
 use smime_pkix::RevocationCheck;
 use x509_cert::Certificate;
 
-use crate::args::{CipherArg, EncryptArgs, KeyTransportArg, RecipientArgs, RecipientIdArg};
+use crate::args::{
+    CipherArg, EncryptArgs, KeyTransportArg, RecipientArgs, RecipientIdArg, StoreFlags,
+};
 use crate::files::{open_input, read_file, Output};
+use crate::store::{self, LazyStore};
 use crate::{load, revocation};
 
 /// Encrypt the input message to the recipients.
-pub fn run(args: &EncryptArgs) -> Result<()> {
-    let encryptor = encryptor(&args.recipients, args.recipient_id)?;
+pub fn run(args: &EncryptArgs, flags: &StoreFlags) -> Result<()> {
+    let encryptor = encryptor(&args.recipients, args.recipient_id, flags)?;
     let input = open_input(args.io.input.as_deref())?;
     let mut output = Output::create(args.io.output.as_deref())?;
     encryptor.encrypt(input, &mut output)?;
@@ -34,7 +37,11 @@ pub fn run(args: &EncryptArgs) -> Result<()> {
 /// The encryptor for the recipient certificates of `--to` (and `--self`), telling on
 /// standard error which cipher `auto` chose and why (from the SMIMECapabilities of the
 /// signed messages of `--capabilities`). Shared with `smime protect`.
-pub fn encryptor(recipients: &RecipientArgs, recipient_id: RecipientIdArg) -> Result<Encryptor> {
+pub fn encryptor(
+    recipients: &RecipientArgs,
+    recipient_id: RecipientIdArg,
+    flags: &StoreFlags,
+) -> Result<Encryptor> {
     let transport = match recipients.key_transport {
         KeyTransportArg::Oaep => KeyTransport::DEFAULT,
         KeyTransportArg::Pkcs1 => KeyTransport::RsaPkcs1,
@@ -43,11 +50,16 @@ pub fn encryptor(recipients: &RecipientArgs, recipient_id: RecipientIdArg) -> Re
         RecipientIdArg::IssuerSerial => RecipientIdentifierKind::IssuerAndSerial,
         RecipientIdArg::Ski => RecipientIdentifierKind::SubjectKeyIdentifier,
     };
-    let mut certificates = load::certificates(&recipients.to)?;
+    let mut lazy = LazyStore::new(flags);
+    let mut certificates = Vec::new();
+    for to in &recipients.to {
+        certificates.extend(recipient_certificates(to, &mut lazy)?);
+    }
     if let Some(own) = recipients.self_cert.as_deref() {
-        let own = load::certificate(own)?;
-        if !certificates.contains(&own) {
-            certificates.push(own);
+        for own in recipient_certificates(own, &mut lazy)? {
+            if !certificates.contains(&own) {
+                certificates.push(own);
+            }
         }
     }
     if !recipients.trust.is_empty() {
@@ -83,6 +95,16 @@ pub fn encryptor(recipients: &RecipientArgs, recipient_id: RecipientIdArg) -> Re
         at: SystemTime::now(),
     };
     Ok(Encryptor::new(specs, options)?)
+}
+
+/// The certificates of one `--to` value: a file (a PEM file may hold several), or an
+/// address whose valid encryption certificate is looked up in the store.
+fn recipient_certificates(to: &Path, lazy: &mut LazyStore) -> Result<Vec<Certificate>> {
+    if store::is_address(to) {
+        let address = to.to_string_lossy();
+        return Ok(vec![store::encryption_certificate(lazy.get()?, &address)?]);
+    }
+    load::certificates(&[to])
 }
 
 /// With `--trust`: every recipient must validate for encryption now (RFC 5280 path to an

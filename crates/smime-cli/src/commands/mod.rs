@@ -10,5 +10,6 @@ pub mod open;
 pub mod protect;
 pub mod receipt;
 pub mod sign;
+pub mod store;
 pub mod verify;
 pub mod verify_receipt;

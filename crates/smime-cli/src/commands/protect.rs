@@ -6,13 +6,13 @@ use anyhow::{bail, Result};
 use smime::protect::{ProtectOptions, Protector};
 use smime::sign::{SignForm, SignOptions, Signer};
 
-use crate::args::{ProtectArgs, RecipientIdArg};
+use crate::args::{ProtectArgs, RecipientIdArg, StoreFlags};
 use crate::commands::{encrypt, sign};
 use crate::files::{open_input, Output};
 use crate::load;
 
 /// Protect the input message.
-pub fn run(args: &ProtectArgs) -> Result<()> {
+pub fn run(args: &ProtectArgs, flags: &StoreFlags) -> Result<()> {
     if args.triple_wrap && args.recipients.to.is_empty() {
         bail!("--triple-wrap signs, encrypts and signs again: give the recipients with --to");
     }
@@ -43,6 +43,7 @@ pub fn run(args: &ProtectArgs) -> Result<()> {
         Some(encrypt::encryptor(
             &args.recipients,
             RecipientIdArg::IssuerSerial,
+            flags,
         )?)
     };
     let protector = Protector::new(

@@ -10,12 +10,12 @@ use smime::crypto::DigestAlgorithm;
 use smime::sign::{SignForm, SignOptions, Signer};
 use x509_cert::Certificate;
 
-use crate::args::{DigestArg, ReceiptFromArg, SignArgs};
+use crate::args::{DigestArg, ReceiptFromArg, SignArgs, StoreFlags};
 use crate::files::{input_len, open_input, Output};
-use crate::{load, progress};
+use crate::{load, progress, store};
 
 /// Sign the input message.
-pub fn run(args: &SignArgs) -> Result<()> {
+pub fn run(args: &SignArgs, flags: &StoreFlags) -> Result<()> {
     if args.cert.len() != args.key.len() {
         bail!(
             "give one --key per --cert ({} certificates, {} keys)",
@@ -41,6 +41,29 @@ pub fn run(args: &SignArgs) -> Result<()> {
             encryption_certificate.clone(),
             receipt_request.iter().cloned().collect(),
         )?);
+    }
+    if !args.from.is_empty() {
+        // The signing key, certificate and chain of each address from the store; every
+        // use is audited there.
+        let store = store::open(flags)?;
+        let actor = store::actor(&store, flags)?;
+        let kek = store::unlock(&store, flags)?;
+        for address in &args.from {
+            let (certificate, stored_chain, key) = store
+                .signing_key(&actor, &kek, &[], address, SystemTime::now())
+                .with_context(|| format!("--from {address}"))?;
+            let mut signer_chain = stored_chain;
+            signer_chain.extend(chain.iter().cloned());
+            signers.push(spec_from(
+                certificate,
+                key,
+                signer_chain,
+                args.digest,
+                args.pss,
+                encryption_certificate.clone(),
+                receipt_request.iter().cloned().collect(),
+            )?);
+        }
     }
     let options = SignOptions {
         form: if args.opaque {
@@ -83,20 +106,39 @@ pub fn signer_spec(
     encryption_certificate: Option<Certificate>,
     extra_attributes: Vec<Vec<u8>>,
 ) -> Result<SignerSpec> {
+    spec_from(
+        load::certificate(cert)?,
+        load::private_key(key)?,
+        chain.to_vec(),
+        digest,
+        pss,
+        encryption_certificate,
+        extra_attributes,
+    )
+}
+
+/// One signer from its certificate and key (from files or the store).
+fn spec_from(
+    certificate: Certificate,
+    key: smime::crypto::PrivateKey,
+    chain: Vec<Certificate>,
+    digest: DigestArg,
+    pss: bool,
+    encryption_certificate: Option<Certificate>,
+    extra_attributes: Vec<Vec<u8>>,
+) -> Result<SignerSpec> {
     let digest = match digest {
         DigestArg::Auto => None,
         DigestArg::Sha256 => Some(DigestAlgorithm::Sha256),
         DigestArg::Sha384 => Some(DigestAlgorithm::Sha384),
         DigestArg::Sha512 => Some(DigestAlgorithm::Sha512),
     };
-    let certificate = load::certificate(cert)?;
-    let key = load::private_key(key)?;
     let scheme = key.scheme(digest.unwrap_or_else(|| key.default_digest()), pss)?;
     Ok(SignerSpec {
         certificate,
         key,
         scheme,
-        chain: chain.to_vec(),
+        chain,
         encryption_certificate,
         extra_attributes,
     })

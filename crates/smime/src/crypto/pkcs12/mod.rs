@@ -53,6 +53,12 @@ pub fn read_pkcs12_contents(bytes: &[u8], password: &str, what: &str) -> Result<
     read::read(bytes, password, what)
 }
 
+/// Whether `bytes` are a PKCS#12 file (a PFX, RFC 7292 4), told apart from certificates
+/// and PKCS#7 bundles without a password.
+pub fn is_pkcs12(bytes: &[u8]) -> bool {
+    read::is_pfx(bytes)
+}
+
 /// Read the (first) private key with its certificate chain from a PKCS#12 file. `what` (the
 /// file name) goes in errors; a wrong password is reported as such.
 pub fn read_pkcs12(bytes: &[u8], password: &str, what: &str) -> Result<Pkcs12Identity> {

@@ -109,6 +109,14 @@ pub fn read(bytes: &[u8], password: &str, what: &str) -> Result<Pkcs12Contents> 
     })
 }
 
+/// Whether `bytes` hold a PFX (RFC 7292 4): version 3 and an authSafe, DER or BER.
+pub fn is_pfx(bytes: &[u8]) -> bool {
+    to_der(bytes, "PFX")
+        .ok()
+        .and_then(|der| Pfx::from_der(&der).ok())
+        .is_some_and(|pfx| pfx.version == 3)
+}
+
 fn read_steps(bytes: &[u8], password: &str) -> Step<Pkcs12Contents> {
     let der = to_der(bytes, "PFX")?;
     let pfx = Pfx::from_der(&der).map_err(|e| other(format!("not a PFX structure: {e}")))?;
