@@ -653,3 +653,128 @@ fn store_backup_restore_into_a_new_store_keeps_keys_and_history() {
         assert_eq!(verify.json()["intact"], true, "{verify}");
     });
 }
+
+#[test]
+fn store_key_file_init_unlocks_with_the_file_and_refuses_a_passphrase() {
+    let Some((_dir, pki)) = pki_in_temp_dir("smime-store-keyfile-") else {
+        return;
+    };
+    let judy = identity(&pki, "judy", "judy@example.com");
+    let input = pki.dir.join("keyfile-input.eml");
+    fs::write(
+        &input,
+        plain_message("judy@example.com", "signed under a key file"),
+    )
+    .unwrap();
+    each_backend(|location| {
+        let s = StoreUnderTest::new(location, &pki);
+        if location.starts_with("postgres") {
+            // An empty database is not a store yet: say so instead of acting on it.
+            let o = s.smime(&["store", "list"]);
+            o.assert_code(2);
+            assert!(o.stderr.contains("not initialised"), "{o}");
+        }
+        let key_file = pki.dir.join(format!("kek-{}", location.len()));
+        let _ = fs::remove_file(&key_file);
+        let o = s.smime(&["store", "init", "--key-file", path(&key_file)]);
+        o.assert_ok();
+        assert!(o.stderr.contains("wrote a new key file"), "{o}");
+        assert_eq!(fs::metadata(&key_file).unwrap().len(), 32);
+        let password = pki.dir.join("p12-pass.txt");
+        fs::write(&password, format!("{P12_PASSWORD}\n")).unwrap();
+        s.smime(&[
+            "store",
+            "import",
+            path(&judy.p12),
+            "--password-file",
+            path(&password),
+            "--key-file",
+            path(&key_file),
+        ])
+        .assert_ok();
+        let signed = pki.dir.join("keyfile-signed.eml");
+        s.smime(&[
+            "sign",
+            "--from",
+            "judy@example.com",
+            "--key-file",
+            path(&key_file),
+            "--in",
+            path(&input),
+            "--out",
+            path(&signed),
+        ])
+        .assert_ok();
+        let verified = openssl_cms_verify(
+            &pki.dir,
+            &fs::read(&signed).unwrap(),
+            Inform::Smime,
+            None,
+            &pki.root,
+        );
+        assert!(verified.ok(), "{verified}");
+        // A passphrase for a key-file store, or no secret at all: exit 2, the kind named.
+        let o = s.smime(&[
+            "sign",
+            "--from",
+            "judy@example.com",
+            "--passphrase-file",
+            s.pass(),
+            "--in",
+            path(&input),
+        ]);
+        o.assert_code(2);
+        assert!(o.stderr.contains("keyfile"), "{o}");
+        let o = s.smime(&["sign", "--from", "judy@example.com", "--in", path(&input)]);
+        o.assert_code(2);
+        assert!(o.stderr.contains("--key-file"), "{o}");
+        // Principals: a role change takes effect at once; removal ends access.
+        s.smime(&["store", "principal", "add", "kim", "--role", "auditor"])
+            .assert_ok();
+        s.smime_as("kim", &["store", "audit", "--verify"])
+            .assert_ok();
+        let o = s.smime_as("kim", &["store", "principal", "list"]);
+        o.assert_ok();
+        s.smime(&[
+            "store",
+            "principal",
+            "set-role",
+            "kim",
+            "--role",
+            "operator",
+        ])
+        .assert_ok();
+        let o = s.smime_as("kim", &["store", "audit"]);
+        o.assert_code(2);
+        assert!(o.stderr.contains("may not"), "{o}");
+        s.smime(&["store", "principal", "remove", "kim"])
+            .assert_ok();
+        let o = s.smime_as("kim", &["store", "list"]);
+        o.assert_code(2);
+        assert!(o.stderr.contains("not a principal"), "{o}");
+        // The last admin stays.
+        let o = s.smime(&["store", "principal", "remove", "admin"]);
+        o.assert_code(2);
+    });
+}
+
+#[test]
+fn store_unreachable_postgres_exit_2_names_the_location_without_the_password() {
+    if !require_peer("openssl") {
+        return;
+    }
+    // Port 1 on the loopback refuses at once.
+    let o = {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_smime"));
+        cmd.env("SMIME_ACTOR", "admin").args([
+            "--store",
+            "postgres://smime:s3cret@127.0.0.1:1/smime",
+            "store",
+            "list",
+        ]);
+        run(&mut cmd)
+    };
+    o.assert_code(2);
+    assert!(o.stderr.contains("127.0.0.1:1"), "{o}");
+    assert!(!o.stderr.contains("s3cret"), "the password leaked: {o}");
+}
