@@ -251,6 +251,56 @@ mod tests {
     }
 
     #[test]
+    fn read_pkcs12_every_flipped_byte_and_truncation_is_an_error_or_the_identity() {
+        // Without a MAC every byte reaches the parser and the decryption; the reader must
+        // answer each change with an error or a readable identity, never a panic.
+        let pki = identity();
+        pki.write("pass.txt", b"pw");
+        for (file, extra) in [
+            ("nomac-legacy.p12", &["-legacy", "-nomac"][..]),
+            ("nomac.p12", &["-nomac"][..]),
+        ] {
+            let mut args = vec![
+                "pkcs12",
+                "-export",
+                "-inkey",
+                "alice.key",
+                "-in",
+                "alice.pem",
+                "-certfile",
+                "ca.pem",
+                "-passout",
+                "pass:pw",
+                "-out",
+                file,
+            ];
+            args.extend_from_slice(extra);
+            pki.openssl(&args);
+            let bytes = pki.read(file);
+            assert!(read_pkcs12(&bytes, "pw", file).is_ok(), "{file}");
+            let (mut errors, mut identities) = (0, 0);
+            for i in 0..bytes.len() {
+                let mut changed = bytes.clone();
+                if let Some(b) = changed.get_mut(i) {
+                    *b ^= 0x5a;
+                }
+                match read_pkcs12(&changed, "pw", file) {
+                    Ok(_) => identities += 1,
+                    Err(_) => errors += 1,
+                }
+                let _ = read_pkcs12(&bytes[..i], "pw", file)
+                    .map(|_| panic!("{file}: truncated to {i} bytes read"));
+            }
+            // Without a MAC, changes inside the plain certificates still parse; changes in
+            // the structure and the encrypted key do not.
+            assert!(
+                errors > 0 && identities > 0,
+                "{file}: {errors} errors, {identities} read"
+            );
+        }
+    }
+
+    #[test]
     fn write_pkcs12_key_not_pkcs8_der_is_refused() {
         let pki = identity();
         let err = write_pkcs12(
