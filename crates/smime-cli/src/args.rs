@@ -126,6 +126,9 @@ Example:\n  smime decrypt --cert me.pem --key me.key --in encrypted.eml --out ma
     /// audit, principals.
     #[command(subcommand)]
     Store(StoreCommand),
+    /// The organisation CA: revocation, CRLs and the OCSP/CRL server.
+    #[command(subcommand)]
+    Ca(CaCommand),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -332,6 +335,103 @@ pub struct PrincipalArgs {
     /// A user's own address.
     #[arg(long, value_name = "ADDR")]
     pub address: Option<String>,
+}
+
+/// `smime ca ...`.
+#[derive(Subcommand, Debug)]
+pub enum CaCommand {
+    /// Revoke a certificate the CA issued (by serial, or every valid one of an address),
+    /// marking it in the store (audited); with --crl-out, also write the new CRL.
+    #[command(
+        after_help = "Examples:\n  smime ca revoke --ca-cert ca.pem --serial 5F:01:A2 --reason keyCompromise\n  smime ca revoke --ca-cert ca.pem --ca-key ca.key --email bob@example.com --reason affiliationChanged --crl-out ca.crl\n\nReasons (RFC 5280 5.3.1): unspecified, keyCompromise, cACompromise, affiliationChanged,\nsuperseded, cessationOfOperation, privilegeWithdrawn. A certificate revoked before keeps\nits first date and reason."
+    )]
+    Revoke(CaRevokeArgs),
+    /// Write the CA's current CRL (DER): every certificate it issued that the store marks
+    /// revoked, signed by the CA, nextUpdate in 7 days.
+    #[command(
+        after_help = "Example:\n  smime ca crl --ca-cert ca.pem --ca-key ca.key --out ca.crl"
+    )]
+    Crl(CaCrlArgs),
+    /// Serve the CA over HTTP: GET /crl/<ca>.crl, GET /certs/<ca>.crt, POST /ocsp and GET
+    /// /ocsp/<base64> (RFC 6960 A.1), answers read from the store; CRLs regenerated when the
+    /// store changes and on schedule. <ca> is the CA's key identifier in hex.
+    #[command(
+        after_help = "Example:\n  smime ca serve --listen 0.0.0.0:8080 --ca-cert ca.pem --ca-key ca.key \\\n    --responder-cert ocsp.pem --responder-key ocsp.key --path-prefix /pki"
+    )]
+    Serve(CaServeArgs),
+}
+
+/// The issuing CA as files (until the CA lives in the store).
+#[derive(Args, Debug)]
+pub struct CaFiles {
+    /// The issuing CA's certificate.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: PathBuf,
+}
+
+/// `smime ca revoke`.
+#[derive(Args, Debug)]
+pub struct CaRevokeArgs {
+    #[command(flatten)]
+    pub ca: CaFiles,
+    /// The serial number, hex (`5f01a2`, `5F:01:A2`, `0x5f01a2`).
+    #[arg(
+        long,
+        value_name = "HEX",
+        required_unless_present = "email",
+        conflicts_with = "email"
+    )]
+    pub serial: Option<String>,
+    /// Revoke every currently valid certificate of this address the CA issued.
+    #[arg(long, value_name = "ADDR")]
+    pub email: Option<String>,
+    /// The reason (RFC 5280 5.3.1 name).
+    #[arg(long, value_name = "REASON")]
+    pub reason: String,
+    /// The CA's private key, to write the new CRL with --crl-out.
+    #[arg(long, value_name = "FILE", requires = "crl_out")]
+    pub ca_key: Option<PathBuf>,
+    /// Write the new CRL (DER) here.
+    #[arg(long, value_name = "FILE", requires = "ca_key")]
+    pub crl_out: Option<PathBuf>,
+}
+
+/// `smime ca crl`.
+#[derive(Args, Debug)]
+pub struct CaCrlArgs {
+    #[command(flatten)]
+    pub ca: CaFiles,
+    /// The CA's private key.
+    #[arg(long, value_name = "FILE")]
+    pub ca_key: PathBuf,
+    /// Where to write the DER CRL (`-` for standard output).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// `smime ca serve`.
+#[derive(Args, Debug)]
+pub struct CaServeArgs {
+    #[command(flatten)]
+    pub ca: CaFiles,
+    /// The CA's private key (signs the CRLs).
+    #[arg(long, value_name = "FILE")]
+    pub ca_key: PathBuf,
+    /// The delegated OCSP responder certificate (issued by the CA, id-kp-OCSPSigning).
+    #[arg(long, value_name = "FILE")]
+    pub responder_cert: PathBuf,
+    /// The responder's private key.
+    #[arg(long, value_name = "FILE")]
+    pub responder_key: PathBuf,
+    /// Address and port to listen on.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: String,
+    /// The path of the CA's base URL (`/pki` for http://ca.example.org/pki).
+    #[arg(long, value_name = "PATH", default_value = "")]
+    pub path_prefix: String,
+    /// How often the CRL is checked against the store, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub refresh: u64,
 }
 
 /// `smime cert ...`.

@@ -1,0 +1,148 @@
+//! `smime ca revoke | crl | serve`: revocation of what the organisation CA issued, kept in
+//! the store (smime_ca::store_revocation), published as CRLs (RFC 5280 5) and over OCSP
+//! (RFC 6960) by smime_ca::serve. The issuing CA is given as files until `smime ca init`
+//! keeps it in the store.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use anyhow::{anyhow, Context, Result};
+use smime_ca::crl_issuer::CrlIssuer;
+use smime_ca::crl_publisher::{spawn_refresher, CrlPublisher};
+use smime_ca::ocsp_responder::OcspResponder;
+use smime_ca::revocation_status::{parse_reason, reason_name, Serial};
+use smime_ca::serve::{ServeConfig, ServeState, Server};
+use smime_ca::store_revocation::{revoke, revoke_address, StoreRevocationSource};
+use smime_store::roles::Actor;
+use smime_store::Store;
+use x509_cert::Certificate;
+
+use crate::args::{CaCommand, CaCrlArgs, CaRevokeArgs, CaServeArgs, StoreFlags};
+use crate::files::Output;
+use crate::load;
+
+/// Runs one `smime ca` revocation command.
+pub fn run(command: &CaCommand, flags: &StoreFlags) -> Result<()> {
+    match command {
+        CaCommand::Revoke(a) => revoke_command(a, flags),
+        CaCommand::Crl(a) => crl_command(a, flags),
+        CaCommand::Serve(a) => serve_command(a, flags),
+    }
+}
+
+fn revoke_command(args: &CaRevokeArgs, flags: &StoreFlags) -> Result<()> {
+    let ca = load::certificate(&args.ca.ca_cert)?;
+    let reason = parse_reason(&args.reason)?;
+    let store = crate::store::open(flags)?;
+    let actor = crate::store::actor(&store, flags)?;
+    let now = SystemTime::now();
+    let done = match (&args.serial, &args.email) {
+        (Some(serial), _) => vec![revoke(
+            &store,
+            &actor,
+            &ca,
+            &Serial::from_hex(serial)?,
+            reason,
+            now,
+        )?],
+        (None, Some(address)) => {
+            let done = revoke_address(&store, &actor, &ca, address, reason, now)?;
+            if done.is_empty() {
+                return Err(anyhow!(
+                    "{address}: no valid certificate issued by {} in the store at {}",
+                    ca.tbs_certificate.subject,
+                    store.location()
+                ));
+            }
+            done
+        }
+        (None, None) => return Err(anyhow!("give --serial or --email")),
+    };
+    for r in &done {
+        let what = if r.newly_revoked {
+            "revoked"
+        } else {
+            "already revoked, unchanged"
+        };
+        eprintln!(
+            "{what}: serial {} ({}), {}",
+            r.entry.serial,
+            r.subject,
+            reason_name(r.entry.reason)
+        );
+    }
+    if let (Some(key), Some(out)) = (&args.ca_key, &args.crl_out) {
+        write_crl(Arc::new(store), actor, &ca, key, out)?;
+    }
+    Ok(())
+}
+
+fn crl_command(args: &CaCrlArgs, flags: &StoreFlags) -> Result<()> {
+    let ca = load::certificate(&args.ca.ca_cert)?;
+    let store = crate::store::open(flags)?;
+    let actor = crate::store::actor(&store, flags)?;
+    write_crl(Arc::new(store), actor, &ca, &args.ca_key, &args.out)
+}
+
+/// Issues the CA's CRL from the store's revocations and writes it to `out` (DER).
+fn write_crl(
+    store: Arc<Store>,
+    actor: Actor,
+    ca: &Certificate,
+    key: &Path,
+    out: &Path,
+) -> Result<()> {
+    let source = Arc::new(StoreRevocationSource::new(store, actor, ca));
+    let issuer = CrlIssuer::new(ca.clone(), Arc::new(load::private_key(key)?))?;
+    let (number, der) = CrlPublisher::new(issuer, source).publish(SystemTime::now())?;
+    let mut output = Output::create(Some(out))?;
+    output
+        .write_all(&der)
+        .with_context(|| format!("writing the CRL to {}", out.display()))?;
+    output.commit()?;
+    eprintln!("CRL number {number} written to {}", out.display());
+    Ok(())
+}
+
+fn serve_command(args: &CaServeArgs, flags: &StoreFlags) -> Result<()> {
+    let ca = load::certificate(&args.ca.ca_cert)?;
+    let store = Arc::new(crate::store::open(flags)?);
+    let actor = crate::store::actor(&store, flags)?;
+    let source = Arc::new(StoreRevocationSource::new(store.clone(), actor, &ca));
+    let mut responder = OcspResponder::new();
+    responder.add_issuer(
+        &ca,
+        load::certificate(&args.responder_cert)?,
+        Arc::new(load::private_key(&args.responder_key)?),
+        source.clone(),
+    )?;
+    let issuer = CrlIssuer::new(ca.clone(), Arc::new(load::private_key(&args.ca_key)?))?;
+    let publisher = Arc::new(CrlPublisher::new(issuer, source));
+    let (_, crl) = publisher.publish(SystemTime::now())?;
+    let mut state = ServeState::new(responder);
+    let id = state.add_ca(&ca, crl)?;
+    let state = Arc::new(state);
+    let config = ServeConfig {
+        path_prefix: args.path_prefix.clone(),
+        ..ServeConfig::default()
+    };
+    let server = Server::bind(args.listen.as_str(), state.clone(), config)
+        .with_context(|| format!("listening on {}", args.listen))?;
+    let _refresher = spawn_refresher(
+        state,
+        vec![publisher],
+        Duration::from_secs(args.refresh.max(1)),
+        |e| eprintln!("smime: CRL refresh failed (the last CRL stays served): {e}"),
+    )
+    .context("starting the CRL refresher")?;
+    eprintln!(
+        "serving {} on http://{}{}: /crl/{id}.crl /certs/{id}.crt /ocsp",
+        ca.tbs_certificate.subject,
+        server.local_addr()?,
+        args.path_prefix
+    );
+    server.run()?;
+    Ok(())
+}

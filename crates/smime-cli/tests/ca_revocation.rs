@@ -1,0 +1,181 @@
+//! `smime ca revoke | crl | serve` through the binary on a store (SQLite, and PostgreSQL
+//! with the test cluster): leaves of an issuing CA made with `openssl` are imported, one is
+//! revoked; `openssl crl -verify` reads the CRL, `openssl ocsp` asks the running `smime ca
+//! serve`.
+
+mod common;
+
+#[path = "../../smime-ca/tests/openssl_ca/mod.rs"]
+mod openssl_ca;
+
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{require_peer, run, Outcome};
+use openssl_ca::{issuing_ca_with_responder, leaf, pki};
+use smime_ca::revocation_status::Serial;
+use smime_store::testing::each_backend;
+
+/// `smime ARGS` in `dir` on the store at `location` as `admin`.
+fn smime_on(location: &str, dir: &Path, args: &[&str]) -> Outcome {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_smime"));
+    cmd.env("SMIME_STORE", location)
+        .env("SMIME_ACTOR", "admin")
+        .env_remove("SMIME_PASSPHRASE_FILE")
+        .env_remove("SMIME_KEY_FILE")
+        .current_dir(dir)
+        .args(args);
+    run(&mut cmd)
+}
+
+fn openssl(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run openssl");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// `openssl crl -verify` and the text of the DER CRL `file`.
+fn crl_text(dir: &Path, file: &str) -> String {
+    openssl(
+        dir,
+        &[
+            "crl", "-inform", "DER", "-in", file, "-CAfile", "ca.pem", "-noout", "-text",
+        ],
+    )
+}
+
+/// `smime ca serve` as a child process; killed when dropped.
+struct Served(Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn ca_revoke_crl_serve_seen_by_openssl_crl_and_ocsp() {
+    if !require_peer("openssl") {
+        return;
+    }
+    let pki = pki::Pki::new();
+    issuing_ca_with_responder(&pki);
+    let alice = leaf(&pki, "alice", "");
+    let bob = leaf(&pki, "bob", "");
+    let dir = pki.dir();
+    pki.write("pass.txt", b"correct horse battery staple\n");
+    let bob_serial = Serial::from_serial_number(&bob.tbs_certificate.serial_number).to_hex();
+    let alice_serial = Serial::from_serial_number(&alice.tbs_certificate.serial_number).to_hex();
+    each_backend(|location| {
+        let smime = |args: &[&str]| smime_on(location, dir, args);
+        smime(&["store", "init", "--passphrase-file", "pass.txt"]).assert_ok();
+        smime(&["store", "import", "alice.pem"]).assert_ok();
+        smime(&["store", "import", "bob.pem"]).assert_ok();
+
+        let revoke = |serial: &str, reason: &str, extra: &[&str]| {
+            let mut args = vec![
+                "ca",
+                "revoke",
+                "--ca-cert",
+                "ca.pem",
+                "--serial",
+                serial,
+                "--reason",
+                reason,
+            ];
+            args.extend_from_slice(extra);
+            smime(&args)
+        };
+        // Bad input first: nothing changes.
+        let o = revoke(&bob_serial, "certificateHold", &[]);
+        o.assert_code(2);
+        assert!(o.stderr.contains("certificateHold"), "{}", o.stderr);
+        revoke("0badc0de", "keyCompromise", &[]).assert_code(2);
+
+        revoke(
+            &bob_serial,
+            "keyCompromise",
+            &["--ca-key", "ca.key", "--crl-out", "ca.crl"],
+        )
+        .assert_ok();
+        let report = crl_text(dir, "ca.crl");
+        assert!(report.contains("verify OK"), "{report}");
+        assert!(
+            report.contains(&format!("Serial Number: {}", bob_serial.to_uppercase())),
+            "{report}"
+        );
+        assert!(report.contains("Key Compromise"), "{report}");
+        assert!(!report.contains(&alice_serial.to_uppercase()), "{report}");
+        smime(&[
+            "ca",
+            "crl",
+            "--ca-cert",
+            "ca.pem",
+            "--ca-key",
+            "ca.key",
+            "--out",
+            "again.crl",
+        ])
+        .assert_ok();
+        let again = crl_text(dir, "again.crl");
+        assert!(again.contains(&bob_serial.to_uppercase()), "{again}");
+
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let listen = format!("127.0.0.1:{port}");
+        let _served = Served(
+            Command::new(env!("CARGO_BIN_EXE_smime"))
+                .env("SMIME_STORE", location)
+                .env("SMIME_ACTOR", "admin")
+                .current_dir(dir)
+                .args([
+                    "ca",
+                    "serve",
+                    "--listen",
+                    &listen,
+                    "--ca-cert",
+                    "ca.pem",
+                    "--ca-key",
+                    "ca.key",
+                    "--responder-cert",
+                    "responder.pem",
+                    "--responder-key",
+                    "responder.key",
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start smime ca serve"),
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(&listen).is_err() {
+            assert!(Instant::now() < deadline, "smime ca serve did not listen");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let url = format!("http://{listen}/ocsp");
+        for (name, expected) in [("bob", "bob.pem: revoked"), ("alice", "alice.pem: good")] {
+            let cert = format!("{name}.pem");
+            let report = openssl(
+                dir,
+                &[
+                    "ocsp", "-issuer", "ca.pem", "-cert", &cert, "-url", &url, "-CAfile",
+                    "root.pem",
+                ],
+            );
+            assert!(report.contains(expected), "{report}");
+            assert!(report.contains("Response verify OK"), "{report}");
+        }
+    });
+}
