@@ -1,7 +1,7 @@
 //! `smime ca revoke | crl | serve` through the binary on a store (SQLite, and PostgreSQL
 //! with the test cluster): leaves of an issuing CA made with `openssl` are imported, one is
 //! revoked; `openssl crl -verify` reads the CRL, `openssl ocsp` asks the running `smime ca
-//! serve`.
+//! serve`, and `smime cert verify` / `smime verify` see the revocation through it.
 
 mod common;
 
@@ -69,10 +69,34 @@ fn ca_revoke_crl_serve_seen_by_openssl_crl_and_ocsp() {
         return;
     }
     let pki = pki::Pki::new();
-    issuing_ca_with_responder(&pki);
-    let alice = leaf(&pki, "alice", "");
-    let bob = leaf(&pki, "bob", "");
+    let ca = issuing_ca_with_responder(&pki);
+    // The server's address is chosen first: the leaves name it (CRL DP, AIA OCSP).
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let id = smime_ca::serve::ca_url_id(&ca);
+    let leaf_of = |name: &str| {
+        leaf(
+            &pki,
+            name,
+            &format!(
+                "subjectAltName=email:{name}@example.org\nextendedKeyUsage=emailProtection\n\
+                 crlDistributionPoints=URI:http://{listen}/crl/{id}.crl\n\
+                 authorityInfoAccess=OCSP;URI:http://{listen}/ocsp\n"
+            ),
+        )
+    };
+    let alice = leaf_of("alice");
+    let bob = leaf_of("bob");
     let dir = pki.dir();
+    for name in ["alice", "bob"] {
+        pki.write(
+            &format!("{name}.eml"),
+            &common::plain_message(&format!("{name}@example.org"), "revocation test\n"),
+        );
+    }
     pki.write("pass.txt", b"correct horse battery staple\n");
     let bob_serial = Serial::from_serial_number(&bob.tbs_certificate.serial_number).to_hex();
     let alice_serial = Serial::from_serial_number(&alice.tbs_certificate.serial_number).to_hex();
@@ -130,11 +154,6 @@ fn ca_revoke_crl_serve_seen_by_openssl_crl_and_ocsp() {
         let again = crl_text(dir, "again.crl");
         assert!(again.contains(&bob_serial.to_uppercase()), "{again}");
 
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let listen = format!("127.0.0.1:{port}");
         let _served = Served(
             Command::new(env!("CARGO_BIN_EXE_smime"))
                 .env("SMIME_STORE", location)
@@ -176,6 +195,58 @@ fn ca_revoke_crl_serve_seen_by_openssl_crl_and_ocsp() {
             );
             assert!(report.contains(expected), "{report}");
             assert!(report.contains("Response verify OK"), "{report}");
+        }
+
+        // smime itself sees the revocation: the certificate (OCSP from its AIA) and a
+        // signed message (the responder given).
+        let cert_verify = |cert: &str| {
+            smime(&[
+                "cert",
+                "verify",
+                "--trust",
+                "root.pem",
+                "--untrusted",
+                "ca.pem",
+                cert,
+            ])
+        };
+        let o = cert_verify("bob.pem");
+        o.assert_code(1);
+        assert!(
+            format!("{}{}", o.stdout_text(), o.stderr).contains("revoked"),
+            "{}",
+            o.stderr
+        );
+        cert_verify("alice.pem").assert_ok();
+        for (name, code) in [("bob", 1), ("alice", 0)] {
+            let (cert, key, input, signed) = (
+                format!("{name}.pem"),
+                format!("{name}.key"),
+                format!("{name}.eml"),
+                format!("{name}-signed.eml"),
+            );
+            smime(&[
+                "sign", "--cert", &cert, "--key", &key, "--chain", "ca.pem", "--in", &input,
+                "--out", &signed,
+            ])
+            .assert_ok();
+            let o = smime(&[
+                "verify",
+                "--trust",
+                "root.pem",
+                "--ocsp-url",
+                &url,
+                "--in",
+                &signed,
+            ]);
+            o.assert_code(code);
+            if code == 1 {
+                assert!(
+                    format!("{}{}", o.stdout_text(), o.stderr).contains("revoked"),
+                    "{}",
+                    o.stderr
+                );
+            }
         }
     });
 }
