@@ -262,6 +262,35 @@ fn store_encrypt_to_address_and_file_openssl_decrypts() {
         assert_eq!(o.json()[0]["outcome"], "added", "{o}");
         let o = s.smime(&["store", "import", path(&bob.cert), "--json"]);
         assert_eq!(o.json()[0]["outcome"], "already present", "{o}");
+        // A PKCS#12 file of certificates only (no key): imported without unlocking.
+        let certs_only = pki.dir.join("carol-certs-only.p12");
+        let o = run(Command::new("openssl")
+            .args([
+                "pkcs12",
+                "-export",
+                "-nokeys",
+                "-passout",
+                "pass:test",
+                "-in",
+            ])
+            .arg(&carol.cert)
+            .arg("-out")
+            .arg(&certs_only));
+        assert!(o.ok(), "{o}");
+        let password = pki.dir.join("p12-pass.txt");
+        fs::write(&password, "test\n").unwrap();
+        let o = s.smime(&[
+            "store",
+            "import",
+            path(&certs_only),
+            "--password-file",
+            path(&password),
+            "--json",
+        ]);
+        o.assert_ok();
+        assert_eq!(o.json()[0]["outcome"], "added", "{o}");
+        let listed = s.smime(&["store", "list", "--email", "carol@example.com", "--json"]);
+        assert_eq!(listed.json()[0]["has_key"], false, "{listed}");
 
         let input = pki.dir.join("to-encrypt.eml");
         fs::write(

@@ -1,10 +1,11 @@
 //! `smime store import FILE`: certificates (PEM, DER, PKCS#7 certs-only) or a PKCS#12 file
 //! with its key, which needs the store unlocked.
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use smime::crypto::pkcs12::{is_pkcs12, read_pkcs12_contents};
 use smime_store::certs::CertSource;
+use smime_store::key_store::NewKey;
 
 use crate::args::{StoreFlags, StoreImportArgs};
 use crate::files::{print_stdout, read_file};
@@ -36,24 +37,34 @@ pub fn run(args: &StoreImportArgs, flags: &StoreFlags) -> Result<()> {
             Some(p) => store::secret(p, &format!("password file {}", p.display()))?,
             None => zeroize::Zeroizing::new(String::new()),
         };
-        // Read once here for the certificates outside the key's chain (and a clear
-        // wrong-password error before the store is unlocked).
         let contents = read_pkcs12_contents(&bytes, &password, &what)?;
-        let kek = store::unlock(&store, flags)?;
-        let key = store.import_pkcs12(
-            &actor,
-            &kek,
-            args.owner.as_deref(),
-            &bytes,
-            &password,
-            &what,
-        )?;
-        report.push(Imported {
-            id: key.id.clone(),
-            subject: smime::crypto::describe_name(&key.certificate.tbs_certificate.subject),
-            outcome: "key added".into(),
-            key_owner: Some(key.owner.clone()),
-        });
+        if contents.identities.is_empty() && contents.certificates.is_empty() {
+            bail!("{what}: the PKCS#12 file holds no key and no certificate");
+        }
+        // Every key of the file (Windows exports may hold several), each with its chain;
+        // a file of certificates only needs no unlocking.
+        if !contents.identities.is_empty() {
+            let kek = store::unlock(&store, flags)?;
+            for identity in &contents.identities {
+                let key = store.add_key(
+                    &actor,
+                    &kek,
+                    &identity.key_der,
+                    NewKey {
+                        owner: args.owner.as_deref(),
+                        certificate: identity.certificate.clone(),
+                        chain: identity.chain.clone(),
+                        source_detail: Some(&what),
+                    },
+                )?;
+                report.push(Imported {
+                    id: key.id.clone(),
+                    subject: smime::crypto::describe_name(&key.certificate.tbs_certificate.subject),
+                    outcome: "key added".into(),
+                    key_owner: Some(key.owner.clone()),
+                });
+            }
+        }
         if !contents.certificates.is_empty() {
             let added = store.add_certificates(
                 &actor,
