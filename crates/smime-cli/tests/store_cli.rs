@@ -559,6 +559,20 @@ fn store_bad_input_wrong_passphrase_missing_store_denied_exit_2_with_the_reason(
         .assert_ok();
         let list = s.smime(&["store", "principal", "list", "--json"]);
         assert_eq!(list.json().as_array().unwrap().len(), 2, "{list}");
+        // Looking at its own address is allowed and leaves no `denied` row.
+        let o = s.smime_as("heidi", &["store", "show", "heidi@example.com"]);
+        o.assert_code(2);
+        assert!(o.stderr.contains("no certificate or key"), "{o}");
+        let denied_rows = || {
+            s.smime(&["store", "audit", "--json"])
+                .json()
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["actor"] == "heidi" && e["outcome"] == "denied")
+                .count()
+        };
+        assert_eq!(denied_rows(), 0);
         let o = s.smime_as(
             "heidi",
             &[

@@ -7,10 +7,11 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Result};
 use serde::Serialize;
+use smime_pkix::mail::Purpose;
 use smime_pkix::mail_validation::rfc3339;
 use smime_store::certs::{normalize_address, normalize_domain, CertificateRecord};
 use smime_store::keys::{KeyMaterial, StoredKey};
-use smime_store::roles::Actor;
+use smime_store::roles::{Actor, Operation};
 use smime_store::Store;
 
 use crate::args::{StoreAuditArgs, StoreFlags, StoreListArgs, StoreShowArgs};
@@ -140,8 +141,12 @@ impl KeyJson {
 }
 
 /// The ids of the certificates whose key the store holds (empty when the actor may not
-/// see keys store-wide: the listing then only lacks the `key` flag).
+/// see those keys: the listing then only lacks the `key` flag). The role is asked first so
+/// that a listing does not leave a `denied` row in the audit log.
 fn key_ids(store: &Store, actor: &Actor, owner: Option<&str>) -> HashSet<String> {
+    if !actor.may(Operation::ReadInventory, owner) {
+        return HashSet::new();
+    }
     store
         .key_ring(actor, owner)
         .map(|ring| ring.keys().iter().map(|k| k.id.clone()).collect())
@@ -220,7 +225,13 @@ pub fn show(args: &StoreShowArgs, flags: &StoreFlags) -> Result<()> {
         let (address, _) = normalize_address(target)
             .ok_or_else(|| anyhow::anyhow!("{target}: not an email address"))?;
         let ring = store.key_ring(&actor, Some(&address))?;
-        let mut certificates = store.all_certificates(&actor).unwrap_or_default();
+        // Every certificate of the address for those who may read the inventory; a user
+        // (its own address only) sees those valid now.
+        let mut certificates = if actor.may(Operation::ReadInventory, None) {
+            store.all_certificates(&actor)?
+        } else {
+            store.certificates_for_address(&address, Purpose::Any, store::unix_now())?
+        };
         certificates.retain(|r| r.addresses.contains(&address));
         let keys = ring.history(&address);
         if certificates.is_empty() && keys.is_empty() {
