@@ -56,6 +56,12 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Command::Cert(args::CertCommand::Verify(a)) => commands::cert_verify::run(a),
         Command::Store(c) => commands::store::run(c, &cli.store),
         Command::Ca(c) => commands::ca_revocation::run(c, &cli.store).map(|()| true),
+        Command::Lifecycle(args::LifecycleCommand::Run(a)) => {
+            commands::lifecycle::run(a, &cli.store)
+        }
+        Command::Lifecycle(args::LifecycleCommand::Report(a)) => {
+            commands::lifecycle::report(a, &cli.store)
+        }
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "smime", &mut std::io::stdout());
             Ok(true)

@@ -5,3 +5,4 @@
 pub mod inventory;
 pub mod notify;
 pub mod renewal;
+pub mod store_backend;

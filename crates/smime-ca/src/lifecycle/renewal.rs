@@ -42,6 +42,8 @@ pub struct Skipped {
     pub owner: String,
     /// Why.
     pub reason: String,
+    /// A renewal was tried and failed (as opposed to a certificate a run does not renew).
+    pub failed: bool,
 }
 
 /// One renewal: the old certificate and its successor.
@@ -213,6 +215,7 @@ pub fn plan(records: &[CertificateRecord], policy: &InventoryPolicy, now: i64) -
                     id: record.id.clone(),
                     owner,
                     reason,
+                    failed: false,
                 }),
                 None => out.due.push(record.clone()),
             }
@@ -269,6 +272,7 @@ pub fn run(
                     id: due.id.clone(),
                     owner: owner_of(due),
                     reason: format!("renewal failed: {e}"),
+                    failed: true,
                 }),
             }
         }

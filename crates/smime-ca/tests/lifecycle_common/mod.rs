@@ -46,7 +46,9 @@ pub struct SmtpSink {
 impl SmtpSink {
     pub fn start(python: &Path) -> SmtpSink {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/smtp_sink.py");
+        // Relative to either crate that includes this module (smime-ca, smime-cli).
+        let script =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../smime-ca/tests/peers/smtp_sink.py");
         let mut child = Command::new(python)
             .arg(&script)
             .arg(dir.path())

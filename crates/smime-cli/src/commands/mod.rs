@@ -7,6 +7,7 @@ pub mod decompress;
 pub mod decrypt;
 pub mod encrypt;
 pub mod inspect;
+pub mod lifecycle;
 pub mod open;
 pub mod protect;
 pub mod receipt;
