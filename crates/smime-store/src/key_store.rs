@@ -28,7 +28,7 @@ use sqlx::{AnyConnection, Row};
 use zeroize::Zeroizing;
 
 use crate::audit::{self, AuditEvent, Outcome};
-use crate::certs::{insert_certificate, CertSource};
+use crate::certs::{insert_certificate, normalize_address, CertSource};
 use crate::db::{finish, now, read_setting, sql_error, write_setting, Store};
 use crate::kek::{Argon2Params, Kek, KekSettings};
 use crate::keys::{decrypt_with_history, owner_of, KeyMaterial, KeyRing, StoredKey};
@@ -62,6 +62,15 @@ fn kek_error(what: impl std::fmt::Display, reason: impl Into<String>) -> Error {
         what: what.to_string(),
         reason: reason.into(),
     }
+}
+
+/// The owner column of an address: as certificate addresses are kept (lower case, IDNA
+/// A-label domain, [`normalize_address`]), so `--from Alice@Bücher.example` finds the keys
+/// of `alice@xn--bcher-kva.example`.
+fn owner_address(address: &str) -> String {
+    normalize_address(address)
+        .map(|(a, _)| a)
+        .unwrap_or_else(|| address.to_lowercase())
 }
 
 /// Read the key rows (all, or `owner`'s), oldest first, with certificates and chains.
@@ -386,7 +395,7 @@ impl Store {
 
     /// The keys of `owner` (or of every address), oldest first, as a [`KeyRing`].
     pub fn key_ring(&self, actor: &Actor, owner: Option<&str>) -> Result<KeyRing> {
-        let owner = owner.map(str::to_lowercase);
+        let owner = owner.map(owner_address);
         self.authorize(actor, Operation::ReadInventory, owner.as_deref())?;
         self.load_ring(owner.as_deref())
     }
@@ -468,7 +477,7 @@ impl Store {
             source_detail,
         } = new;
         let id = smime_pkix::certificate::certificate_fingerprint_sha256(&certificate);
-        let owner = owner_of(owner, &certificate, &id)?;
+        let owner = owner_address(&owner_of(owner, &certificate, &id)?);
         self.authorize(actor, Operation::ImportKey, Some(&owner))?;
         self.block_on(async {
             let mut tx = self.begin_write().await?;
@@ -525,7 +534,7 @@ impl Store {
         owner: &str,
         at: SystemTime,
     ) -> Result<(Certificate, Vec<Certificate>, PrivateKey)> {
-        let owner = owner.to_lowercase();
+        let owner = owner_address(owner);
         self.authorize(actor, Operation::UseKey, Some(&owner))?;
         let found = self
             .load_ring(Some(&owner))?
@@ -543,7 +552,7 @@ impl Store {
         tokens: &[Arc<Token>],
         owner: &str,
     ) -> Result<Vec<(Certificate, DecryptingKey)>> {
-        let owner = owner.to_lowercase();
+        let owner = owner_address(owner);
         self.authorize(actor, Operation::UseKey, Some(&owner))?;
         let keys = self
             .load_ring(Some(&owner))?
@@ -580,7 +589,7 @@ impl Store {
         owner: &str,
         password: &str,
     ) -> Result<Vec<u8>> {
-        let owner = owner.to_lowercase();
+        let owner = owner_address(owner);
         self.authorize(actor, Operation::ExportKey, Some(&owner))?;
         let bytes = self
             .load_ring(Some(&owner))?

@@ -292,3 +292,46 @@ fn export_then_import_pkcs12_into_other_store_same_key() {
         assert_eq!(report.status, DecryptStatus::Decrypted);
     });
 }
+
+#[test]
+fn add_key_idn_owner_found_by_u_label_and_a_label() {
+    let ca = TestCa::root("IDN CA");
+    let key = TestKey::generate();
+    let t = now();
+    let cert = ca.issue(
+        "Uli",
+        &["uli@xn--bcher-kva.example"],
+        Usage::Both,
+        9,
+        (t - DAY, t + DAY),
+        &key,
+    );
+    each_backend(|url| {
+        let store = Store::open(url).expect("open");
+        let actor = officer();
+        let dir = TempDir::new("kek");
+        let file = dir.0.join("kek.bin");
+        smime_store::kek::Kek::generate_key_file(&file).expect("key file");
+        let kek = store
+            .init_kek(&actor, KekSource::KeyFile(&file))
+            .expect("init");
+        let stored = store
+            .add_key(
+                &actor,
+                &kek,
+                key.pkcs8_der(),
+                NewKey {
+                    owner: Some("Uli@Bücher.Example"),
+                    ..NewKey::new(cert.clone())
+                },
+            )
+            .expect("add");
+        assert_eq!(stored.owner, "uli@xn--bcher-kva.example");
+        for lookup in ["uli@bücher.example", "ULI@xn--bcher-kva.example"] {
+            let (found, _, _) = store
+                .signing_key(&actor, &kek, &[], lookup, SystemTime::now())
+                .unwrap_or_else(|e| panic!("{lookup}: {e}"));
+            assert_eq!(found, cert, "{lookup}");
+        }
+    });
+}
