@@ -42,6 +42,10 @@ missing_peers() {
     done
     # Debian keeps initdb/pg_ctl under /usr/lib/postgresql/<version>/bin, not on PATH.
     postgres_cluster_bin_dir >/dev/null || missing+=("initdb")
+    # pkilint is installed into a virtual environment (below): python3 needs venv and pip.
+    if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+        missing+=("python3-venv")
+    fi
     echo "${missing[*]:-}"
 }
 missing="$(missing_peers)"
@@ -50,7 +54,7 @@ if [ -n "$missing" ]; then
         echo "missing: $missing; installing with apt-get"
         export DEBIAN_FRONTEND=noninteractive
         apt-get update
-        apt-get install -y --no-install-recommends openssl libnss3-tools gpgsm gpg-agent python3 gzip softhsm2 postgresql
+        apt-get install -y --no-install-recommends openssl libnss3-tools gpgsm gpg-agent python3 python3-venv gzip softhsm2 postgresql
         missing="$(missing_peers)"
     else
         echo "missing: $missing (run this script as root on Debian to install them)"
@@ -59,7 +63,7 @@ fi
 if [ -n "$missing" ]; then
     if [ "${CI:-}" = "true" ]; then
         echo "ERROR: interop peer binaries still missing: $missing" >&2
-        echo "       (packages: openssl libnss3-tools gpgsm gpg-agent python3 gzip softhsm2 postgresql); CI does not skip interop tests." >&2
+        echo "       (packages: openssl libnss3-tools gpgsm gpg-agent python3 python3-venv gzip softhsm2 postgresql); CI does not skip interop tests." >&2
         exit 1
     fi
     echo "WARNING: peers missing ($missing): the interop tests that need them will print 'skipped'."
@@ -104,6 +108,30 @@ if ! postgres_cluster_start; then
     echo "WARNING: no PostgreSQL cluster: the store tests print 'skipped postgres'."
 fi
 stage_done "postgres"
+
+# ---- pkilint (PyPI), the CA/Browser Forum S/MIME linter the CA's profiles are judged by ----
+stage "pkilint 0.13.3 in a Python virtual environment (lint_cabf_smime_cert, lint_pkix_cert)"
+PKILINT_VERSION=0.13.3
+pkilint_venv="${XDG_CACHE_HOME:-$HOME/.cache}/smime-test/pkilint-$PKILINT_VERSION"
+if [ ! -x "$pkilint_venv/bin/lint_cabf_smime_cert" ]; then
+    rm -rf "$pkilint_venv"
+    if python3 -m venv "$pkilint_venv" &&
+        "$pkilint_venv/bin/pip" install --quiet "pkilint==$PKILINT_VERSION"; then
+        echo "installed pkilint $PKILINT_VERSION in $pkilint_venv"
+    else
+        rm -rf "$pkilint_venv"
+        if [ "${CI:-}" = "true" ]; then
+            echo "ERROR: cannot install pkilint $PKILINT_VERSION from PyPI; CI does not skip the lint tests." >&2
+            exit 1
+        fi
+        echo "WARNING: pkilint not installed: the lint tests will print 'skipped'."
+    fi
+fi
+if [ -x "$pkilint_venv/bin/lint_cabf_smime_cert" ]; then
+    export SMIME_TEST_PKILINT="$pkilint_venv/bin/lint_cabf_smime_cert"
+    echo "SMIME_TEST_PKILINT=$SMIME_TEST_PKILINT"
+fi
+stage_done "pkilint"
 
 # ---- format, lints, tests ----
 stage "cargo fmt --all -- --check"

@@ -3,16 +3,25 @@
 //! Requirements, renewal, and revocation published as CRLs (RFC 5280 5) and OCSP
 //! (RFC 6960).
 
+pub mod builder;
+pub mod conformance;
 pub mod crl_issuer;
 pub mod crl_publisher;
+pub mod extensions;
 pub mod fuzzing;
+pub mod hierarchy;
+pub mod issue;
 pub mod keygen;
 pub mod lifecycle;
 pub mod ocsp_responder;
+pub mod organization;
+pub mod profile;
 pub mod revocation_status;
 pub mod serve;
 pub mod signing;
 pub mod store_revocation;
+pub mod subject;
+pub mod urls;
 
 /// Errors of the CA.
 #[derive(Debug, thiserror::Error)]
