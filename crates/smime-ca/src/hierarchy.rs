@@ -61,7 +61,7 @@ impl CaOptions {
 
 /// One CA of the hierarchy.
 pub struct CaCertificate {
-    /// Its short name in URLs and in the store: `root`, `intermediate-1`, ...
+    /// Its label in the store and in messages: `root`, `intermediate-1`, ...
     pub label: String,
     /// The certificate.
     pub certificate: Certificate,
@@ -193,8 +193,11 @@ pub fn create(options: CaOptions, now: i64) -> Result<Hierarchy> {
             extensions::key_usage(ca_usage)?,
             extensions::email_protection()?,
             extensions::any_policy()?,
-            extensions::crl_distribution_point(&options.urls.crl(&parent.label))?,
-            extensions::authority_info_access(None, &options.urls.ca_certificate(&parent.label))?,
+            extensions::crl_distribution_point(&options.urls.crl_of(&parent.certificate))?,
+            extensions::authority_info_access(
+                None,
+                &options.urls.certificate_of(&parent.certificate),
+            )?,
             extensions::subject_key_identifier(&spki)?,
             extensions::authority_key_identifier(&parent_key_id)?,
         ];

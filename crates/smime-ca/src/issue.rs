@@ -21,14 +21,14 @@ use crate::{Error, Result};
 /// The validity of a subscriber certificate unless asked otherwise, in days.
 pub const DEFAULT_VALIDITY_DAYS: u32 = 365;
 
-/// The CA that signs subscriber certificates: its certificate and key, its short name in
-/// URLs (`intermediate-1`), where it publishes, and the organisation it serves.
+/// The CA that signs subscriber certificates: its certificate and key, its label,
+/// where it publishes, and the organisation it serves.
 pub struct IssuingCa<'a> {
     /// The issuing CA's certificate.
     pub certificate: &'a Certificate,
     /// Its private key.
     pub key: &'a PrivateKey,
-    /// Its short name in the CRL and caIssuers URLs.
+    /// Its label in the hierarchy (`intermediate-1`).
     pub label: &'a str,
     /// The URLs put in issued certificates.
     pub urls: &'a CaUrls,
@@ -145,10 +145,10 @@ pub fn issue(
             san
         },
         extensions::certificate_policies(&policies)?,
-        extensions::crl_distribution_point(&ca.urls.crl(ca.label))?,
+        extensions::crl_distribution_point(&ca.urls.crl_of(ca.certificate))?,
         extensions::authority_info_access(
             Some(&ca.urls.ocsp()),
-            &ca.urls.ca_certificate(ca.label),
+            &ca.urls.certificate_of(ca.certificate),
         )?,
         extensions::subject_key_identifier(&spki)?,
         extensions::authority_key_identifier(&issuer_key_id)?,

@@ -1,7 +1,8 @@
 //! Where the CA publishes what relying parties fetch, under one base URL: the CRL of each
 //! CA (RFC 5280 4.2.1.13), each CA certificate (caIssuers, RFC 5280 4.2.2.1: a DER
 //! certificate over HTTP) and the OCSP responder (RFC 6960, one URL for every CA). The
-//! certificates point here and `smime ca serve` answers here, so both use this module.
+//! certificates point here and `smime ca serve` ([`crate::serve`]) answers here. A CA is
+//! named in URLs by [`crate::serve::ca_url_id`], the hex of its key identifier.
 
 /// The URLs of one CA installation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,14 +29,24 @@ impl CaUrls {
         &self.base
     }
 
-    /// The CRL issued by the CA with this short name (`root`, `intermediate-1`, ...).
+    /// The CRL issued by the CA with this URL id.
     pub fn crl(&self, ca: &str) -> String {
         format!("{}/crl/{ca}.crl", self.base)
     }
 
-    /// The DER certificate of the CA with this short name.
+    /// The DER certificate of the CA with this URL id.
     pub fn ca_certificate(&self, ca: &str) -> String {
-        format!("{}/ca/{ca}.cer", self.base)
+        format!("{}/certs/{ca}.crt", self.base)
+    }
+
+    /// The CRL of `ca` (named by its [`crate::serve::ca_url_id`]).
+    pub fn crl_of(&self, ca: &x509_cert::Certificate) -> String {
+        self.crl(&crate::serve::ca_url_id(ca))
+    }
+
+    /// The certificate of `ca` (named by its [`crate::serve::ca_url_id`]).
+    pub fn certificate_of(&self, ca: &x509_cert::Certificate) -> String {
+        self.ca_certificate(&crate::serve::ca_url_id(ca))
     }
 
     /// The OCSP responder (RFC 6960 A.1: requests by POST, or GET with the request appended).
@@ -58,10 +69,10 @@ mod tests {
     #[test]
     fn urls_under_base_trailing_slash_dropped() {
         let urls = CaUrls::new("http://pki.example.org/");
-        assert_eq!(urls.crl("root"), "http://pki.example.org/crl/root.crl");
+        assert_eq!(urls.crl("0a1b"), "http://pki.example.org/crl/0a1b.crl");
         assert_eq!(
-            urls.ca_certificate("intermediate-1"),
-            "http://pki.example.org/ca/intermediate-1.cer"
+            urls.ca_certificate("0a1b"),
+            "http://pki.example.org/certs/0a1b.crt"
         );
         assert_eq!(urls.ocsp(), "http://pki.example.org/ocsp");
         assert_eq!(urls.path_of(&urls.ocsp()), Some("/ocsp"));
