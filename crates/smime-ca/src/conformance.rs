@@ -137,7 +137,7 @@ fn attribute_allowance(profile: &Profile, oid: &Oid) -> Option<bool> {
 }
 
 /// A directory string's text (UTF8String, PrintableString or IA5String), if it is one.
-fn text(value: &Any) -> Option<String> {
+pub(crate) fn text(value: &Any) -> Option<String> {
     value
         .decode_as::<Utf8StringRef<'_>>()
         .map(|s| s.to_string())

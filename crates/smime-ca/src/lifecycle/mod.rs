@@ -5,4 +5,5 @@
 pub mod inventory;
 pub mod notify;
 pub mod renewal;
+pub mod renewal_ca;
 pub mod store_backend;
