@@ -88,6 +88,7 @@ fn ca_reissue_successor_keeps_subscriber_profile_and_algorithm_with_new_key() {
         let reissue = CaReissue {
             ca: hierarchy.issuing_ca(),
             chain: hierarchy.chain(),
+            window_days: 30,
         };
         let backend = StoreRenewal {
             store: &store,

@@ -1037,6 +1037,19 @@ pub struct LifecycleRunArgs {
     /// Wait at most this many seconds for another run to finish.
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub lock_wait: u64,
+    /// Our issuing CA's certificate, to renew with (until `smime ca init` keeps it in the
+    /// store); without it due certificates are reported, not renewed.
+    #[arg(long, value_name = "F", requires = "ca_key")]
+    pub ca_cert: Option<PathBuf>,
+    /// The issuing CA's private key.
+    #[arg(long, value_name = "F", requires = "ca_cert")]
+    pub ca_key: Option<PathBuf>,
+    /// The certificates above the issuing CA (intermediates, root), stored with new keys.
+    #[arg(long, value_name = "F")]
+    pub ca_chain: Vec<PathBuf>,
+    /// The base URL of the CA's CRLs, certificates and OCSP (default http://pki.<first domain>).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
 }
 
 /// `smime lifecycle report`.

@@ -225,3 +225,94 @@ fn lifecycle_run_unknown_principal_is_a_usage_error() {
         assert!(out.stderr.contains("nobody"), "{out}");
     });
 }
+
+#[test]
+fn lifecycle_run_with_ca_files_renews_due_certificate_once() {
+    use der::Encode;
+    use smime_ca::hierarchy::{create, CaOptions};
+    use smime_ca::issue::{issue, CertificateRequest};
+    use smime_ca::organization::Organization;
+    use smime_ca::profile::{Profile, Usage as CaUsage};
+    use smime_ca::subject::Subscriber;
+    use smime_store::key_store::NewKey;
+
+    each_backend(|url| {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let store = Store::open(url).expect("open");
+        let admin = store.bootstrap_admin("admin").expect("admin");
+        let kek = store
+            .init_kek(&admin, KekSource::Passphrase(b"lifecycle test passphrase"))
+            .expect("kek");
+        store
+            .set_setting(&admin, SETTING_ORG_DOMAINS, "example.org")
+            .expect("domains");
+        let org = Organization::new("Example Org", &["example.org".to_string()]).expect("org");
+        let hierarchy = create(CaOptions::new(org), T0 - DAY).expect("hierarchy");
+        let issuing = hierarchy.issuing();
+        let profile = Profile::from_name("mailbox-strict").expect("profile");
+        let request = CertificateRequest {
+            validity_days: 30,
+            ..CertificateRequest::new(
+                Subscriber::mailbox("bob@example.org"),
+                profile,
+                CaUsage::Encrypt,
+            )
+        };
+        let issued = issue(&hierarchy.issuing_ca(), &request, T0).expect("issue");
+        store
+            .add_certificates(
+                &admin,
+                std::slice::from_ref(&issued.certificate),
+                CertSource::Issued,
+                Some("test"),
+                Some("mailbox-strict"),
+            )
+            .expect("store certificate");
+        store
+            .add_key(
+                &admin,
+                &kek,
+                &issued.key.as_ref().expect("key").pkcs8,
+                NewKey {
+                    owner: Some("bob@example.org"),
+                    certificate: issued.certificate.clone(),
+                    chain: hierarchy.chain(),
+                    source_detail: Some("test"),
+                },
+            )
+            .expect("store key");
+        drop(store);
+        let ca_cert = dir.path().join("ca.der");
+        let ca_key = dir.path().join("ca.key");
+        let passphrase = dir.path().join("passphrase");
+        std::fs::write(&ca_cert, issuing.certificate.to_der().expect("DER")).expect("write");
+        std::fs::write(&ca_key, issuing.key.pkcs8.as_slice()).expect("write");
+        std::fs::write(&passphrase, "lifecycle test passphrase\n").expect("write");
+        let ca_args = [
+            "--json",
+            "--ca-cert",
+            ca_cert.to_str().unwrap_or_default(),
+            "--ca-key",
+            ca_key.to_str().unwrap_or_default(),
+            "--passphrase-file",
+            passphrase.to_str().unwrap_or_default(),
+        ];
+        let first = lifecycle("run", url, &ca_args);
+        first.assert_ok();
+        let summary = json(&first);
+        assert_eq!(
+            summary["renewed"].as_array().map(Vec::len),
+            Some(1),
+            "{summary:#}"
+        );
+        assert_eq!(summary["renewed"][0]["owner"], "bob@example.org");
+        assert_eq!(summary["renewed"][0]["new_key"], true);
+        let second = lifecycle("run", url, &ca_args);
+        second.assert_ok();
+        assert_eq!(
+            json(&second)["renewed"].as_array().map(Vec::len),
+            Some(0),
+            "{second}"
+        );
+    });
+}

@@ -2,7 +2,8 @@
 //!
 //! The successor keeps the subscriber (address, names from the old subject), the profile,
 //! the usage, the key algorithm (RSA under 3072 bits becomes RSA-3072) and the validity
-//! length of the old certificate (at most the BR's 825 days), with a NEW key made by the CA.
+//! length of the old certificate (at least twice the window, at most the BR's 825 days), with
+//! a NEW key made by the CA.
 
 use smime_store::certs::CertificateRecord as StoredCertificate;
 use x509_cert::certificate::Certificate;
@@ -12,8 +13,12 @@ use super::store_backend::{Reissue, Reissued};
 use crate::conformance::{text as attribute_text, MAX_VALIDITY_DAYS};
 use crate::issue::{issue, CertificateRequest, IssuingCa, SubjectKey};
 use crate::keygen::KeyAlgorithm;
+use crate::organization::Organization;
 use crate::profile::{Profile, Usage};
-use crate::subject::{Subscriber, COMMON_NAME, GIVEN_NAME, PSEUDONYM, SURNAME};
+use crate::subject::{
+    Subscriber, COMMON_NAME, COUNTRY, GIVEN_NAME, ORGANIZATION, ORGANIZATION_IDENTIFIER, PSEUDONYM,
+    SURNAME,
+};
 use crate::{Error, Result};
 
 /// Our issuing CA and the chain stored with the new keys (issuing CA first, up to the root).
@@ -22,6 +27,9 @@ pub struct CaReissue<'a> {
     pub ca: IssuingCa<'a>,
     /// The chain above the successors.
     pub chain: Vec<Certificate>,
+    /// The run's window in days: a successor lives at least twice as long, or it would be
+    /// due again at once (a 30-day certificate under a 30-day window).
+    pub window_days: i64,
 }
 
 /// The key algorithm of a successor: that of the old key (see the module notes).
@@ -54,7 +62,13 @@ fn subject_attribute(old: &Certificate, oid: der::asn1::ObjectIdentifier) -> Opt
 }
 
 /// The request for the successor of `due` (certificate `old`).
-pub fn renewal_request(old: &Certificate, due: &CertificateRecord) -> Result<CertificateRequest> {
+/// The successor lives as long as `due` did, but at least `min_days` and at most the BR's
+/// 825 days.
+pub fn renewal_request(
+    old: &Certificate,
+    due: &CertificateRecord,
+    min_days: i64,
+) -> Result<CertificateRequest> {
     let refused = |reason: &str| Error::Refused {
         what: format!("renewal of {}", due.id),
         reason: reason.into(),
@@ -86,7 +100,8 @@ pub fn renewal_request(old: &Certificate, due: &CertificateRecord) -> Result<Cer
         pseudonym: subject_attribute(old, PSEUDONYM),
     };
     let days = (due.not_after - due.not_before + DAY - 1) / DAY;
-    let validity_days = u32::try_from(days.clamp(1, MAX_VALIDITY_DAYS)).unwrap_or(365);
+    let validity_days =
+        u32::try_from(days.max(min_days).clamp(1, MAX_VALIDITY_DAYS)).unwrap_or(365);
     Ok(CertificateRequest {
         subscriber,
         profile,
@@ -103,7 +118,7 @@ impl Reissue for CaReissue<'_> {
         due: &CertificateRecord,
         now: i64,
     ) -> Result<Reissued> {
-        let request = renewal_request(&old.certificate, due)?;
+        let request = renewal_request(&old.certificate, due, self.window_days.saturating_mul(2))?;
         let issued = issue(&self.ca, &request, now)?;
         let key = issued.key.ok_or_else(|| Error::Crypto {
             what: format!("renewal of {}", due.id),
@@ -116,4 +131,22 @@ impl Reissue for CaReissue<'_> {
             profile: issued.profile.to_string(),
         })
     }
+}
+
+/// The organisation named by our issuing CA's certificate (organizationName, and
+/// organizationIdentifier and countryName when present) with its mail `domains`: what
+/// [`IssuingCa`] needs when the CA comes from files rather than from `smime ca init`.
+pub fn organization_of(ca: &Certificate, domains: &[String]) -> Result<Organization> {
+    let name = subject_attribute(ca, ORGANIZATION).ok_or_else(|| Error::Input {
+        what: "issuing CA certificate".into(),
+        reason: "its subject has no organizationName".into(),
+    })?;
+    let mut organization = Organization::new(&name, domains)?;
+    if let Some(identifier) = subject_attribute(ca, ORGANIZATION_IDENTIFIER) {
+        organization = organization.with_identifier(&identifier)?;
+    }
+    if let Some(country) = subject_attribute(ca, COUNTRY) {
+        organization = organization.with_country(&country)?;
+    }
+    Ok(organization)
 }

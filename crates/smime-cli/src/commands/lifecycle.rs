@@ -4,9 +4,12 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
+use smime_ca::issue::IssuingCa;
 use smime_ca::lifecycle::notify::SmtpConfig;
 use smime_ca::lifecycle::renewal::{run as renew, NoticeDelivery};
-use smime_ca::lifecycle::store_backend::{inventory, inventory_policy, StoreRenewal};
+use smime_ca::lifecycle::renewal_ca::{organization_of, CaReissue};
+use smime_ca::lifecycle::store_backend::{inventory, inventory_policy, Issuer, StoreRenewal};
+use smime_ca::urls::CaUrls;
 use smime_store::roles::Actor;
 use smime_store::Store;
 
@@ -59,13 +62,54 @@ pub fn run(args: &LifecycleRunArgs, flags: &StoreFlags) -> Result<bool> {
     let (store, actor) = open(flags)?;
     let stored = store.all_certificates(&actor)?;
     let policy = inventory_policy(&store, &actor, &stored, common.window)?;
+    // Our CA from files (`--ca-cert`, `--ca-key`) until `smime ca init` keeps it in the
+    // store; without it every due certificate is reported as a failed renewal and the
+    // expiry notices still go out.
+    let ca = match (&args.ca_cert, &args.ca_key) {
+        (Some(cert), Some(key)) => {
+            let certificate = crate::load::certificate(cert)?;
+            let key = crate::load::private_key(key)?;
+            let organization = organization_of(&certificate, &policy.domains)?;
+            let urls = match &args.base_url {
+                Some(base) => CaUrls::new(base),
+                None => CaUrls::default_for(
+                    organization
+                        .domains
+                        .first()
+                        .map_or("invalid", String::as_str),
+                ),
+            };
+            let mut chain = vec![certificate.clone()];
+            chain.extend(crate::load::certificates(&args.ca_chain)?);
+            Some((certificate, key, organization, urls, chain))
+        }
+        _ => None,
+    };
+    let kek = match ca {
+        Some(_) => Some(crate::store::unlock(&store, flags)?),
+        None => None,
+    };
+    let reissue = match (&ca, &kek) {
+        (Some((certificate, key, organization, urls, chain)), Some(_)) => Some(CaReissue {
+            ca: IssuingCa {
+                certificate,
+                key,
+                label: "issuing",
+                urls,
+                organization,
+            },
+            chain: chain.clone(),
+            window_days: common.window,
+        }),
+        _ => None,
+    };
     let backend = StoreRenewal {
         store: &store,
         actor: &actor,
-        // The CA hierarchy is not kept in the store yet (`smime ca init` will put it there):
-        // until then every due certificate is reported as a renewal that failed for that
-        // reason, and the expiry notices still go out.
-        issuer: None,
+        issuer: reissue
+            .as_ref()
+            .zip(kek.as_ref())
+            .map(|(reissue, kek)| Issuer { reissue, kek }),
         holder: format!(
             "{}:{}:{}",
             std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into()),
