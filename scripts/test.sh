@@ -75,29 +75,46 @@ if [ "${CI:-}" = "true" ]; then
 fi
 stage_done "peers"
 
-# ---- aiosmtpd (PyPI), the SMTP server the expiry notices of `smime lifecycle run` are sent to ----
-stage "aiosmtpd 1.4.6 in a Python virtual environment (the SMTP peer of the lifecycle notices)"
-AIOSMTPD_VERSION=1.4.6
-aiosmtpd_venv="${XDG_CACHE_HOME:-$HOME/.cache}/smime-test/aiosmtpd-$AIOSMTPD_VERSION"
-if ! "$aiosmtpd_venv/bin/python" -c 'import aiosmtpd' >/dev/null 2>&1; then
-    rm -rf "$aiosmtpd_venv"
-    if python3 -m venv "$aiosmtpd_venv" &&
-        "$aiosmtpd_venv/bin/pip" install --quiet "aiosmtpd==$AIOSMTPD_VERSION"; then
-        echo "installed aiosmtpd $AIOSMTPD_VERSION in $aiosmtpd_venv"
-    else
-        rm -rf "$aiosmtpd_venv"
-        if [ "${CI:-}" = "true" ]; then
-            echo "ERROR: cannot install aiosmtpd $AIOSMTPD_VERSION from PyPI (needs python3-venv); CI does not skip the notice tests." >&2
-            exit 1
+# ---- Python peers from PyPI, each in its own virtual environment (cached under ~/.cache) ----
+# pip_peer NAME VERSION IMPORT: installs NAME==VERSION into a venv unless it is there already;
+# prints the venv's directory on success. pip_peer_missing: what to do when it fails (CI=true
+# ends the run: the tests that use the peer are never skipped there).
+pip_peer() {
+    local name="$1" version="$2" module="$3" venv
+    venv="${XDG_CACHE_HOME:-$HOME/.cache}/smime-test/$name-$version"
+    if ! "$venv/bin/python" -c "import $module" >/dev/null 2>&1; then
+        rm -rf "$venv"
+        if ! { python3 -m venv "$venv" && "$venv/bin/pip" install --quiet "$name==$version"; } >&2; then
+            rm -rf "$venv"
+            echo "cannot install $name $version from PyPI (needs python3-venv)" >&2
+            return 1
         fi
-        echo "WARNING: aiosmtpd not installed: the SMTP notice tests will print 'skipped'."
+        echo "installed $name $version in $venv" >&2
     fi
-fi
-if "$aiosmtpd_venv/bin/python" -c 'import aiosmtpd' >/dev/null 2>&1; then
-    export SMIME_TEST_AIOSMTPD_PYTHON="$aiosmtpd_venv/bin/python"
+    echo "$venv"
+}
+pip_peer_missing() {
+    if [ "${CI:-}" = "true" ]; then
+        echo "ERROR: $1 missing; CI does not skip the tests that use it." >&2
+        exit 1
+    fi
+    echo "WARNING: $1 not installed: the tests that use it will print 'skipped'."
+}
+
+stage "aiosmtpd 1.4.6 (the SMTP peer of the lifecycle notices) and pkilint 0.13.3 (the CA/Browser Forum S/MIME linter of the CA's profiles), from PyPI"
+if venv="$(pip_peer aiosmtpd 1.4.6 aiosmtpd)"; then
+    export SMIME_TEST_AIOSMTPD_PYTHON="$venv/bin/python"
     echo "SMIME_TEST_AIOSMTPD_PYTHON=$SMIME_TEST_AIOSMTPD_PYTHON"
+else
+    pip_peer_missing aiosmtpd
 fi
-stage_done "aiosmtpd"
+if venv="$(pip_peer pkilint 0.13.3 pkilint)"; then
+    export SMIME_TEST_PKILINT="$venv/bin/lint_cabf_smime_cert"
+    echo "SMIME_TEST_PKILINT=$SMIME_TEST_PKILINT"
+else
+    pip_peer_missing pkilint
+fi
+stage_done "python peers"
 
 stage "PostgreSQL test cluster (the store suite runs on SQLite and on PostgreSQL)"
 if ! postgres_cluster_start; then
@@ -130,6 +147,8 @@ fi
 if [ -x "$pkilint_venv/bin/lint_cabf_smime_cert" ]; then
     export SMIME_TEST_PKILINT="$pkilint_venv/bin/lint_cabf_smime_cert"
     echo "SMIME_TEST_PKILINT=$SMIME_TEST_PKILINT"
+else
+    pip_peer_missing pkilint
 fi
 stage_done "pkilint"
 
