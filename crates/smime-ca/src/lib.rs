@@ -7,6 +7,8 @@ pub mod builder;
 pub mod conformance;
 pub mod crl_issuer;
 pub mod crl_publisher;
+pub mod csr;
+pub mod delivery;
 pub mod extensions;
 pub mod fuzzing;
 pub mod hierarchy;

@@ -2,7 +2,6 @@
 
 mod common;
 
-use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use common::*;
@@ -65,18 +64,7 @@ fn init_three_levels_path_lengths_and_chain_verify() {
     let root = dir.pem("root.pem", &[&h.root.certificate]);
     let untrusted = dir.pem("chain.pem", &chain[..3].iter().collect::<Vec<_>>());
     let leaf = dir.pem("leaf.pem", &[&leaf]);
-    let (ok, out, err) = run(Command::new("openssl").args([
-        "verify",
-        "-attime",
-        &(NOW + 60).to_string(),
-        "-purpose",
-        "smimesign",
-        "-CAfile",
-        &root,
-        "-untrusted",
-        &untrusted,
-        &leaf,
-    ]));
+    let (ok, out, err) = openssl_verify(&root, &untrusted, &leaf, "smimesign");
     assert!(ok, "{out}{err}");
 }
 

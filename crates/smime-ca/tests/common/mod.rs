@@ -182,3 +182,24 @@ pub fn matrix() -> &'static Matrix {
 pub fn key_pem(pkcs8: &[u8]) -> String {
     der::pem::encode_string("PRIVATE KEY", der::pem::LineEnding::LF, pkcs8).unwrap()
 }
+
+/// `openssl verify -attime NOW+1h -purpose PURPOSE -CAfile ROOT -untrusted UNTRUSTED LEAF`.
+pub fn openssl_verify(
+    root: &str,
+    untrusted: &str,
+    leaf: &str,
+    purpose: &str,
+) -> (bool, String, String) {
+    run(Command::new("openssl").args([
+        "verify",
+        "-attime",
+        &(NOW + 3600).to_string(),
+        "-purpose",
+        purpose,
+        "-CAfile",
+        root,
+        "-untrusted",
+        untrusted,
+        leaf,
+    ]))
+}
