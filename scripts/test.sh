@@ -42,7 +42,7 @@ missing_peers() {
     done
     # Debian keeps initdb/pg_ctl under /usr/lib/postgresql/<version>/bin, not on PATH.
     postgres_cluster_bin_dir >/dev/null || missing+=("initdb")
-    # pkilint is installed into a virtual environment (below): python3 needs venv and pip.
+    # pkilint and aiosmtpd are installed into virtual environments (below): python3 needs venv and pip.
     if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
         missing+=("python3-venv")
     fi
@@ -125,32 +125,6 @@ if ! postgres_cluster_start; then
     echo "WARNING: no PostgreSQL cluster: the store tests print 'skipped postgres'."
 fi
 stage_done "postgres"
-
-# ---- pkilint (PyPI), the CA/Browser Forum S/MIME linter the CA's profiles are judged by ----
-stage "pkilint 0.13.3 in a Python virtual environment (lint_cabf_smime_cert, lint_pkix_cert)"
-PKILINT_VERSION=0.13.3
-pkilint_venv="${XDG_CACHE_HOME:-$HOME/.cache}/smime-test/pkilint-$PKILINT_VERSION"
-if [ ! -x "$pkilint_venv/bin/lint_cabf_smime_cert" ]; then
-    rm -rf "$pkilint_venv"
-    if python3 -m venv "$pkilint_venv" &&
-        "$pkilint_venv/bin/pip" install --quiet "pkilint==$PKILINT_VERSION"; then
-        echo "installed pkilint $PKILINT_VERSION in $pkilint_venv"
-    else
-        rm -rf "$pkilint_venv"
-        if [ "${CI:-}" = "true" ]; then
-            echo "ERROR: cannot install pkilint $PKILINT_VERSION from PyPI; CI does not skip the lint tests." >&2
-            exit 1
-        fi
-        echo "WARNING: pkilint not installed: the lint tests will print 'skipped'."
-    fi
-fi
-if [ -x "$pkilint_venv/bin/lint_cabf_smime_cert" ]; then
-    export SMIME_TEST_PKILINT="$pkilint_venv/bin/lint_cabf_smime_cert"
-    echo "SMIME_TEST_PKILINT=$SMIME_TEST_PKILINT"
-else
-    pip_peer_missing pkilint
-fi
-stage_done "pkilint"
 
 # ---- format, lints, tests ----
 stage "cargo fmt --all -- --check"
