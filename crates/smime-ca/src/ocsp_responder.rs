@@ -148,8 +148,13 @@ impl OcspResponder {
         if key.public_key_spki() != responder.tbs_certificate.subject_public_key_info {
             return Err(refused("the key given is not the certificate's key"));
         }
-        if responder.tbs_certificate.issuer != issuer.tbs_certificate.subject
-            || !certificate_signed_by(&responder, issuer, &CryptoPolicy::default()).unwrap_or(false)
+        // RFC 6960 4.2.2.2: the CA that issued the certificates may sign the responses
+        // itself; any other responder is a delegated one, issued by it for OCSP signing.
+        let ca_itself = responder == *issuer;
+        if !ca_itself
+            && (responder.tbs_certificate.issuer != issuer.tbs_certificate.subject
+                || !certificate_signed_by(&responder, issuer, &CryptoPolicy::default())
+                    .unwrap_or(false))
         {
             return Err(refused(&format!(
                 "not issued by the CA {} (RFC 6960 4.2.2.2)",
@@ -161,7 +166,7 @@ impl OcspResponder {
             const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE,
         )
         .and_then(|e| ExtendedKeyUsage::from_der(e.extn_value.as_bytes()).ok());
-        if !eku.is_some_and(|eku| eku.0.contains(&ID_KP_OCSP_SIGNING)) {
+        if !ca_itself && !eku.is_some_and(|eku| eku.0.contains(&ID_KP_OCSP_SIGNING)) {
             return Err(refused(
                 "lacks extendedKeyUsage id-kp-OCSPSigning (RFC 6960 4.2.2.2)",
             ));

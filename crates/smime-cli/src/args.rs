@@ -343,6 +343,22 @@ pub struct PrincipalArgs {
 /// `smime ca ...`.
 #[derive(Subcommand, Debug)]
 pub enum CaCommand {
+    /// Make the organisation's CA in the store: a root that signs only CA certificates and
+    /// an issuing intermediate (more levels with --levels), keys sealed in the store.
+    #[command(
+        after_help = "Example:\n  smime ca init --name \"Example Org\" --domain example.org --domain example.net \\\n    --base-url http://pki.example.org --name-constraints"
+    )]
+    Init(CaInitArgs),
+    /// Write the CA certificates (issuing CA first, root last) as PEM.
+    #[command(after_help = "Example:\n  smime ca chain --out chain.pem")]
+    Chain(CaChainArgs),
+    /// Issue certificates from the store's CA (CA/Browser Forum S/MIME profiles); the key is
+    /// made by the CA and kept in the store under the address, so `sign --from` and
+    /// `decrypt` use it. Without --usage a person gets two: one to sign, one to encrypt.
+    #[command(
+        after_help = "Examples:\n  smime ca issue --email alice@example.org --name \"Alice Example\" --profile mailbox-strict\n  smime ca issue --email finance@example.org --profile organization-strict --usage both --out finance.pem\n\nProfiles: mailbox|organization|sponsor|individual - strict|multipurpose (legacy is refused)."
+    )]
+    Issue(CaIssueArgs),
     /// Revoke a certificate the CA issued (by serial, or every valid one of an address),
     /// marking it in the store (audited); with --crl-out, also write the new CRL.
     #[command(
@@ -364,12 +380,81 @@ pub enum CaCommand {
     Serve(CaServeArgs),
 }
 
-/// The issuing CA as files (until the CA lives in the store).
+/// `smime ca init`.
+#[derive(Args, Debug)]
+pub struct CaInitArgs {
+    /// The organisation's name (organizationName of the CA certificates).
+    #[arg(long, value_name = "ORG")]
+    pub name: String,
+    /// A domain the CA issues for (repeat for several).
+    #[arg(long = "domain", value_name = "DOMAIN", required = true)]
+    pub domains: Vec<String>,
+    /// Base URL under which `smime ca serve` publishes CRLs, OCSP and CA certificates
+    /// (default http://pki.<first domain>).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Key algorithm of the CA keys: p384 (default), p256, rsa3072, rsa4096.
+    #[arg(long, value_name = "ALG", default_value = "p384")]
+    pub key_algorithm: String,
+    /// Subordinate CA levels below the root (1 to 4).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub levels: usize,
+    /// Limit the subordinate CAs to the organisation's domains (name constraints).
+    #[arg(long)]
+    pub name_constraints: bool,
+    /// organizationIdentifier (e.g. NTRDE-DEK1101R.HRB12345); organization- and sponsor-
+    /// validated profiles need it.
+    #[arg(long, value_name = "ID")]
+    pub org_id: Option<String>,
+    /// countryName (ISO 3166-1 alpha-2).
+    #[arg(long, value_name = "CC")]
+    pub country: Option<String>,
+}
+
+/// `smime ca chain`.
+#[derive(Args, Debug)]
+pub struct CaChainArgs {
+    /// Where to write the PEM (`-` or absent: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// `smime ca issue`.
+#[derive(Args, Debug)]
+pub struct CaIssueArgs {
+    /// The mailbox (rfc822Name) of the certificate.
+    #[arg(long, value_name = "ADDR")]
+    pub email: String,
+    /// The person's (or role's) name.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// The profile: mailbox|organization|sponsor|individual-strict|multipurpose.
+    #[arg(long, value_name = "P", default_value = "mailbox-strict")]
+    pub profile: String,
+    /// sign, encrypt or both; absent: two certificates, one to sign and one to encrypt.
+    #[arg(long, value_name = "USAGE")]
+    pub usage: Option<String>,
+    /// Validity in days (at most 825).
+    #[arg(long, value_name = "DAYS", default_value_t = 365)]
+    pub validity_days: u32,
+    /// Key algorithm of the subscriber key the CA makes: p256, p384, rsa3072, rsa4096
+    /// (default: the CA's profile default).
+    #[arg(long, value_name = "ALG")]
+    pub key_algorithm: Option<String>,
+    /// Also write the issued certificates (PEM) here.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Print what was issued as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The issuing CA as files; absent, the CA `smime ca init` keeps in the store.
 #[derive(Args, Debug)]
 pub struct CaFiles {
-    /// The issuing CA's certificate.
+    /// The issuing CA's certificate (default: the store's issuing CA).
     #[arg(long, value_name = "FILE")]
-    pub ca_cert: PathBuf,
+    pub ca_cert: Option<PathBuf>,
 }
 
 /// `smime ca revoke`.
@@ -395,7 +480,7 @@ pub struct CaRevokeArgs {
     #[arg(long, value_name = "FILE", requires = "crl_out")]
     pub ca_key: Option<PathBuf>,
     /// Write the new CRL (DER) here.
-    #[arg(long, value_name = "FILE", requires = "ca_key")]
+    #[arg(long, value_name = "FILE")]
     pub crl_out: Option<PathBuf>,
 }
 
@@ -404,9 +489,9 @@ pub struct CaRevokeArgs {
 pub struct CaCrlArgs {
     #[command(flatten)]
     pub ca: CaFiles,
-    /// The CA's private key.
+    /// The CA's private key (default: the store's CA key, with --ca-cert absent too).
     #[arg(long, value_name = "FILE")]
-    pub ca_key: PathBuf,
+    pub ca_key: Option<PathBuf>,
     /// Where to write the DER CRL (`-` for standard output).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
@@ -417,15 +502,17 @@ pub struct CaCrlArgs {
 pub struct CaServeArgs {
     #[command(flatten)]
     pub ca: CaFiles,
-    /// The CA's private key (signs the CRLs).
+    /// The CA's private key (signs the CRLs; default: the store's CA key, with --ca-cert
+    /// absent too).
     #[arg(long, value_name = "FILE")]
-    pub ca_key: PathBuf,
-    /// The delegated OCSP responder certificate (issued by the CA, id-kp-OCSPSigning).
-    #[arg(long, value_name = "FILE")]
-    pub responder_cert: PathBuf,
+    pub ca_key: Option<PathBuf>,
+    /// The delegated OCSP responder certificate (issued by the CA, id-kp-OCSPSigning);
+    /// absent, the CA signs its OCSP responses itself (RFC 6960 4.2.2.2).
+    #[arg(long, value_name = "FILE", requires = "responder_key")]
+    pub responder_cert: Option<PathBuf>,
     /// The responder's private key.
-    #[arg(long, value_name = "FILE")]
-    pub responder_key: PathBuf,
+    #[arg(long, value_name = "FILE", requires = "responder_cert")]
+    pub responder_key: Option<PathBuf>,
     /// Address and port to listen on.
     #[arg(long, value_name = "ADDR")]
     pub listen: String,

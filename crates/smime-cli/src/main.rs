@@ -55,7 +55,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Command::VerifyReceipt(a) => commands::verify_receipt::run(a),
         Command::Cert(args::CertCommand::Verify(a)) => commands::cert_verify::run(a),
         Command::Store(c) => commands::store::run(c, &cli.store),
-        Command::Ca(c) => commands::ca_revocation::run(c, &cli.store).map(|()| true),
+        Command::Ca(c) => commands::ca::run(c, &cli.store).map(|()| true),
         Command::Lifecycle(args::LifecycleCommand::Run(a)) => {
             commands::lifecycle::run(a, &cli.store)
         }

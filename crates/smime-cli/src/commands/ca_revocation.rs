@@ -1,7 +1,7 @@
 //! `smime ca revoke | crl | serve`: revocation of what the organisation CA issued, kept in
 //! the store (smime_ca::store_revocation), published as CRLs (RFC 5280 5) and over OCSP
-//! (RFC 6960) by smime_ca::serve. The issuing CA is given as files until `smime ca init`
-//! keeps it in the store.
+//! (RFC 6960) by smime_ca::serve. The issuing CA is the one `smime ca init` keeps in the
+//! store, or given as files (`--ca-cert`, `--ca-key`).
 
 use std::io::Write;
 use std::path::Path;
@@ -9,6 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{anyhow, Context, Result};
+use smime::crypto::PrivateKey;
+use smime_ca::ca_store;
 use smime_ca::crl_issuer::CrlIssuer;
 use smime_ca::crl_publisher::{spawn_refresher, CrlPublisher};
 use smime_ca::ocsp_responder::OcspResponder;
@@ -29,14 +31,60 @@ pub fn run(command: &CaCommand, flags: &StoreFlags) -> Result<()> {
         CaCommand::Revoke(a) => revoke_command(a, flags),
         CaCommand::Crl(a) => crl_command(a, flags),
         CaCommand::Serve(a) => serve_command(a, flags),
+        CaCommand::Init(_) | CaCommand::Chain(_) | CaCommand::Issue(_) => {
+            super::ca::run(command, flags)
+        }
+    }
+}
+
+/// The issuing CA's certificate, and its key when `need_key`: from the files given, else
+/// from the store (`smime ca init`), the key unsealed with the store's KEK.
+fn issuing_ca(
+    cert: Option<&Path>,
+    key: Option<&Path>,
+    need_key: bool,
+    store: &Store,
+    actor: &Actor,
+    flags: &StoreFlags,
+) -> Result<(Certificate, Option<PrivateKey>)> {
+    match (cert, key) {
+        (Some(cert), key) => {
+            let key = match (key, need_key) {
+                (Some(k), true) => Some(load::private_key(k)?),
+                (None, true) => return Err(anyhow!("--ca-cert needs --ca-key here")),
+                (_, false) => None,
+            };
+            Ok((load::certificate(cert)?, key))
+        }
+        (None, Some(_)) => Err(anyhow!("--ca-key needs --ca-cert")),
+        (None, None) if need_key => {
+            let kek = crate::store::unlock(store, flags)?;
+            let ca = ca_store::load(store, actor, &kek)?;
+            Ok((ca.certificate, Some(ca.key)))
+        }
+        (None, None) => {
+            let chain = ca_store::chain(store, actor)?;
+            let first = chain
+                .into_iter()
+                .next()
+                .ok_or_else(|| anyhow!("the store's CA has no certificate"))?;
+            Ok((first, None))
+        }
     }
 }
 
 fn revoke_command(args: &CaRevokeArgs, flags: &StoreFlags) -> Result<()> {
-    let ca = load::certificate(&args.ca.ca_cert)?;
     let reason = parse_reason(&args.reason)?;
     let store = crate::store::open(flags)?;
     let actor = crate::store::actor(&store, flags)?;
+    let (ca, ca_key) = issuing_ca(
+        args.ca.ca_cert.as_deref(),
+        args.ca_key.as_deref(),
+        args.crl_out.is_some(),
+        &store,
+        &actor,
+        flags,
+    )?;
     let now = SystemTime::now();
     let done = match (&args.serial, &args.email) {
         (Some(serial), _) => vec![revoke(
@@ -73,17 +121,25 @@ fn revoke_command(args: &CaRevokeArgs, flags: &StoreFlags) -> Result<()> {
             reason_name(r.entry.reason)
         );
     }
-    if let (Some(key), Some(out)) = (&args.ca_key, &args.crl_out) {
+    if let (Some(key), Some(out)) = (ca_key, &args.crl_out) {
         write_crl(Arc::new(store), actor, &ca, key, out)?;
     }
     Ok(())
 }
 
 fn crl_command(args: &CaCrlArgs, flags: &StoreFlags) -> Result<()> {
-    let ca = load::certificate(&args.ca.ca_cert)?;
     let store = crate::store::open(flags)?;
     let actor = crate::store::actor(&store, flags)?;
-    write_crl(Arc::new(store), actor, &ca, &args.ca_key, &args.out)
+    let (ca, key) = issuing_ca(
+        args.ca.ca_cert.as_deref(),
+        args.ca_key.as_deref(),
+        true,
+        &store,
+        &actor,
+        flags,
+    )?;
+    let key = key.ok_or_else(|| anyhow!("no CA key"))?;
+    write_crl(Arc::new(store), actor, &ca, key, &args.out)
 }
 
 /// Issues the CA's CRL from the store's revocations and writes it to `out` (DER).
@@ -91,11 +147,11 @@ fn write_crl(
     store: Arc<Store>,
     actor: Actor,
     ca: &Certificate,
-    key: &Path,
+    key: PrivateKey,
     out: &Path,
 ) -> Result<()> {
     let source = Arc::new(StoreRevocationSource::new(store, actor, ca));
-    let issuer = CrlIssuer::new(ca.clone(), Arc::new(load::private_key(key)?))?;
+    let issuer = CrlIssuer::new(ca.clone(), Arc::new(key))?;
     let (number, der) = CrlPublisher::new(issuer, source).publish(SystemTime::now())?;
     let mut output = Output::create(Some(out))?;
     output
@@ -107,18 +163,26 @@ fn write_crl(
 }
 
 fn serve_command(args: &CaServeArgs, flags: &StoreFlags) -> Result<()> {
-    let ca = load::certificate(&args.ca.ca_cert)?;
     let store = Arc::new(crate::store::open(flags)?);
     let actor = crate::store::actor(&store, flags)?;
+    let (ca, ca_key) = issuing_ca(
+        args.ca.ca_cert.as_deref(),
+        args.ca_key.as_deref(),
+        true,
+        &store,
+        &actor,
+        flags,
+    )?;
+    let ca_key = Arc::new(ca_key.ok_or_else(|| anyhow!("no CA key"))?);
     let source = Arc::new(StoreRevocationSource::new(store.clone(), actor, &ca));
     let mut responder = OcspResponder::new();
-    responder.add_issuer(
-        &ca,
-        load::certificate(&args.responder_cert)?,
-        Arc::new(load::private_key(&args.responder_key)?),
-        source.clone(),
-    )?;
-    let issuer = CrlIssuer::new(ca.clone(), Arc::new(load::private_key(&args.ca_key)?))?;
+    // A delegated responder when given; else the CA answers for itself (RFC 6960 4.2.2.2).
+    let (responder_cert, responder_key) = match (&args.responder_cert, &args.responder_key) {
+        (Some(c), Some(k)) => (load::certificate(c)?, Arc::new(load::private_key(k)?)),
+        _ => (ca.clone(), ca_key.clone()),
+    };
+    responder.add_issuer(&ca, responder_cert, responder_key, source.clone())?;
+    let issuer = CrlIssuer::new(ca.clone(), ca_key)?;
     let publisher = Arc::new(CrlPublisher::new(issuer, source));
     let (_, crl) = publisher.publish(SystemTime::now())?;
     let mut state = ServeState::new(responder);

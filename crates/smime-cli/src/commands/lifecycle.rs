@@ -62,9 +62,9 @@ pub fn run(args: &LifecycleRunArgs, flags: &StoreFlags) -> Result<bool> {
     let (store, actor) = open(flags)?;
     let stored = store.all_certificates(&actor)?;
     let policy = inventory_policy(&store, &actor, &stored, common.window)?;
-    // Our CA from files (`--ca-cert`, `--ca-key`) until `smime ca init` keeps it in the
-    // store; without it every due certificate is reported as a failed renewal and the
-    // expiry notices still go out.
+    // Our CA from files (`--ca-cert`, `--ca-key`), else the one `smime ca init` keeps in
+    // the store; without either every due certificate is reported as a failed renewal and
+    // the expiry notices still go out.
     let ca = match (&args.ca_cert, &args.ca_key) {
         (Some(cert), Some(key)) => {
             let certificate = crate::load::certificate(cert)?;
@@ -82,6 +82,11 @@ pub fn run(args: &LifecycleRunArgs, flags: &StoreFlags) -> Result<bool> {
             let mut chain = vec![certificate.clone()];
             chain.extend(crate::load::certificates(&args.ca_chain)?);
             Some((certificate, key, organization, urls, chain))
+        }
+        _ if smime_ca::ca_store::has_ca(&store)? => {
+            let kek = crate::store::unlock(&store, flags)?;
+            let ca = smime_ca::ca_store::load(&store, &actor, &kek)?;
+            Some((ca.certificate, ca.key, ca.organization, ca.urls, ca.chain))
         }
         _ => None,
     };

@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod ca;
 pub mod ca_revocation;
 pub mod cert_verify;
 pub mod compress;

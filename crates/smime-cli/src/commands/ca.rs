@@ -1,0 +1,171 @@
+//! `smime ca init | chain | issue`: the organisation CA kept in the store
+//! (smime_ca::ca_store), certificates issued under the CA/Browser Forum S/MIME profiles
+//! (smime_ca::issue) with keys the CA makes and seals in the store under the address.
+//! Revocation and publication (`revoke`, `crl`, `serve`) are in `ca_revocation`.
+
+use std::io::Write;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result};
+use smime_ca::ca_store;
+use smime_ca::hierarchy::{create, CaOptions};
+use smime_ca::issue::{issue_set, CertificateRequest, SubjectKey};
+use smime_ca::keygen::KeyAlgorithm;
+use smime_ca::organization::Organization;
+use smime_ca::profile::{Profile, Usage};
+use smime_ca::subject::Subscriber;
+use smime_ca::urls::CaUrls;
+use smime_store::certs::CertSource;
+use smime_store::key_store::NewKey;
+
+use crate::args::{CaChainArgs, CaCommand, CaInitArgs, CaIssueArgs, StoreFlags};
+use crate::files::Output;
+
+/// Runs one `smime ca` command.
+pub fn run(command: &CaCommand, flags: &StoreFlags) -> Result<()> {
+    match command {
+        CaCommand::Init(a) => init(a, flags),
+        CaCommand::Chain(a) => chain(a, flags),
+        CaCommand::Issue(a) => issue_command(a, flags),
+        other => super::ca_revocation::run(other, flags),
+    }
+}
+
+fn now() -> Result<i64> {
+    Ok(SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs() as i64)
+}
+
+fn init(args: &CaInitArgs, flags: &StoreFlags) -> Result<()> {
+    let store = crate::store::open(flags)?;
+    let actor = crate::store::actor(&store, flags)?;
+    let kek = crate::store::unlock(&store, flags)?;
+    let mut organization = Organization::new(&args.name, &args.domains)?;
+    if let Some(id) = &args.org_id {
+        organization = organization.with_identifier(id)?;
+    }
+    if let Some(country) = &args.country {
+        organization = organization.with_country(country)?;
+    }
+    let mut options = CaOptions::new(organization);
+    options.key_algorithm = KeyAlgorithm::from_name(&args.key_algorithm)?;
+    options.levels = args.levels;
+    options.name_constraints = args.name_constraints;
+    if let Some(base) = &args.base_url {
+        options.urls = CaUrls::new(base);
+    }
+    if ca_store::has_ca(&store)? {
+        anyhow::bail!(
+            "the store at {} already has a CA (smime ca chain shows it); a second one is not made",
+            store.location()
+        );
+    }
+    let hierarchy = create(options, now()?)?;
+    ca_store::save(&store, &actor, &kek, &hierarchy)?;
+    for ca in std::iter::once(&hierarchy.root).chain(&hierarchy.intermediates) {
+        eprintln!(
+            "made CA {}: {} (SHA-256 {})",
+            ca.label,
+            smime::crypto::describe_name(&ca.certificate.tbs_certificate.subject),
+            smime::crypto::certificate_fingerprint_sha256(&ca.certificate)
+        );
+    }
+    eprintln!(
+        "CRL, OCSP and CA certificates are to be served under {} (smime ca serve)",
+        hierarchy.options.urls.base()
+    );
+    Ok(())
+}
+
+fn chain(args: &CaChainArgs, flags: &StoreFlags) -> Result<()> {
+    let store = crate::store::open(flags)?;
+    let actor = crate::store::actor(&store, flags)?;
+    let certificates = ca_store::chain(&store, &actor)?;
+    write_pem(&certificates, args.out.as_deref())
+}
+
+fn write_pem(certificates: &[x509_cert::Certificate], out: Option<&std::path::Path>) -> Result<()> {
+    let mut output = Output::create(out)?;
+    for certificate in certificates {
+        output.write_all(smime::crypto::certificate_to_pem(certificate).as_bytes())?;
+    }
+    output.commit()
+}
+
+fn issue_command(args: &CaIssueArgs, flags: &StoreFlags) -> Result<()> {
+    let store = crate::store::open(flags)?;
+    let actor = crate::store::actor(&store, flags)?;
+    let kek = crate::store::unlock(&store, flags)?;
+    let ca = ca_store::load(&store, &actor, &kek)?;
+    let profile = Profile::from_name(&args.profile)?;
+    let usages = match &args.usage {
+        Some(u) => vec![Usage::from_name(u)?],
+        None => Vec::new(),
+    };
+    let subscriber = match &args.name {
+        Some(name) => Subscriber::person(&args.email, name),
+        None => Subscriber::mailbox(&args.email),
+    };
+    let mut request = CertificateRequest::new(subscriber, profile, Usage::Sign);
+    request.validity_days = args.validity_days;
+    if let Some(alg) = &args.key_algorithm {
+        request.key = SubjectKey::Generate(KeyAlgorithm::from_name(alg)?);
+    }
+    let issued = issue_set(&ca.issuing_ca(), &request, &usages, now()?)?;
+    let mut report = Vec::new();
+    for cert in &issued {
+        let key = cert
+            .key
+            .as_ref()
+            .context("the CA made no key for a certificate it issued")?;
+        let profile = cert.profile.to_string();
+        store.add_certificates(
+            &actor,
+            std::slice::from_ref(&cert.certificate),
+            CertSource::Issued,
+            Some("smime ca issue"),
+            Some(&profile),
+        )?;
+        let stored = store.add_key(
+            &actor,
+            &kek,
+            &key.pkcs8,
+            NewKey {
+                owner: Some(&args.email),
+                certificate: cert.certificate.clone(),
+                chain: ca.chain.clone(),
+                source_detail: Some("smime ca issue"),
+            },
+        )?;
+        let serial = cert
+            .certificate
+            .tbs_certificate
+            .serial_number
+            .as_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>();
+        eprintln!(
+            "issued {} certificate for {} ({}, serial {serial}, SHA-256 {}), key kept in the store",
+            cert.usage.name(),
+            args.email,
+            cert.profile,
+            stored.id
+        );
+        report.push(serde_json::json!({
+            "email": args.email,
+            "usage": cert.usage.name(),
+            "profile": cert.profile.to_string(),
+            "serial": serial,
+            "sha256": stored.id,
+            "not_after": cert.certificate.tbs_certificate.validity.not_after.to_unix_duration().as_secs(),
+        }));
+    }
+    if let Some(out) = &args.out {
+        let certificates: Vec<_> = issued.iter().map(|c| c.certificate.clone()).collect();
+        write_pem(&certificates, Some(out))?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    Ok(())
+}
