@@ -441,9 +441,20 @@ pub struct CaIssueArgs {
     /// (default: the CA's profile default).
     #[arg(long, value_name = "ALG")]
     pub key_algorithm: Option<String>,
+    /// Certify the key of this PKCS#10 request (PEM or DER; its signature must verify):
+    /// the key stays with the requester, only the certificate goes into the store.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["key_algorithm", "out_p12"])]
+    pub csr: Option<PathBuf>,
     /// Also write the issued certificates (PEM) here.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Deliver each CA-made key as PKCS#12 (AES-256-CBC, PBKDF2-SHA256): this file for one
+    /// certificate, `NAME-sign.p12` and `NAME-encrypt.p12` for a pair.
+    #[arg(long, value_name = "FILE")]
+    pub out_p12: Option<PathBuf>,
+    /// The PKCS#12 password (first line); absent, one is generated and printed once.
+    #[arg(long, value_name = "FILE", requires = "out_p12")]
+    pub password_file: Option<PathBuf>,
     /// Print what was issued as JSON.
     #[arg(long)]
     pub json: bool,

@@ -177,6 +177,99 @@ fn ca_init_issue_sign_revoke_renew_openssl_accepts() {
         ]);
         legacy.assert_code(2);
 
+        // A CSR: the requester's P-256 key certified, proof of possession checked; a request
+        // whose signature no longer verifies is refused.
+        let (csr_key, csr) = (ca.file("carol.key"), ca.file("carol.csr"));
+        assert!(openssl(&[
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            path(&csr_key),
+            "-subj",
+            "/CN=carol",
+            "-out",
+            path(&csr),
+        ])
+        .ok());
+        let carol = ca.file("carol.pem");
+        ca.smime(&[
+            "ca",
+            "issue",
+            "--email",
+            "carol@example.org",
+            "--csr",
+            path(&csr),
+            "--usage",
+            "sign",
+            "--out",
+            path(&carol),
+        ])
+        .assert_ok();
+        let o = openssl(&[
+            "verify",
+            "-purpose",
+            "smimesign",
+            "-CAfile",
+            path(&root),
+            "-untrusted",
+            path(&inter),
+            path(&carol),
+        ]);
+        assert!(o.ok(), "{o}");
+        let mut der = openssl(&["req", "-in", path(&csr), "-outform", "DER"]).stdout;
+        let last = der.len() - 1;
+        der[last] ^= 1;
+        let bad = ca.file("bad.csr");
+        fs::write(&bad, &der).unwrap();
+        let refused = ca.smime(&[
+            "ca",
+            "issue",
+            "--email",
+            "carol@example.org",
+            "--csr",
+            path(&bad),
+            "--usage",
+            "sign",
+        ]);
+        refused.assert_code(2);
+        assert!(refused.stderr.contains("bad.csr"), "{refused}");
+
+        // PKCS#12 delivery of a CA-made key: openssl reads it with the password given.
+        let (p12, p12_pass) = (ca.file("dave.p12"), ca.file("p12-pass.txt"));
+        fs::write(&p12_pass, "dave's password\n").unwrap();
+        ca.smime(&[
+            "ca",
+            "issue",
+            "--email",
+            "dave@example.org",
+            "--usage",
+            "both",
+            "--out-p12",
+            path(&p12),
+            "--password-file",
+            path(&p12_pass),
+        ])
+        .assert_ok();
+        let o = openssl(&[
+            "pkcs12",
+            "-in",
+            path(&p12),
+            "-passin",
+            &format!("file:{}", path(&p12_pass)),
+            "-nodes",
+        ]);
+        assert!(o.ok(), "{o}");
+        let text = o.stdout_text();
+        assert!(
+            text.contains("PRIVATE KEY") && text.contains("dave@example.org"),
+            "{text}"
+        );
+
         // sign --from: the key the CA made, from the store; openssl verifies to the root.
         let plain = ca.file("plain.eml");
         fs::write(

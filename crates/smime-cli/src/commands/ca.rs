@@ -6,8 +6,10 @@
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use smime_ca::ca_store;
+use smime_ca::csr::verify_request;
+use smime_ca::delivery::pkcs12;
 use smime_ca::hierarchy::{create, CaOptions};
 use smime_ca::issue::{issue_set, CertificateRequest, SubjectKey};
 use smime_ca::keygen::KeyAlgorithm;
@@ -91,6 +93,23 @@ fn write_pem(certificates: &[x509_cert::Certificate], out: Option<&std::path::Pa
     output.commit()
 }
 
+/// Where the PKCS#12 of one certificate goes: `out` itself, or with `-<usage>` before its
+/// extension when a pair is issued.
+fn p12_path(out: &std::path::Path, usage: &str, pair: bool) -> std::path::PathBuf {
+    if !pair {
+        return out.to_path_buf();
+    }
+    let stem = out
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = out
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    out.with_file_name(format!("{stem}-{usage}{ext}"))
+}
+
 fn issue_command(args: &CaIssueArgs, flags: &StoreFlags) -> Result<()> {
     let store = crate::store::open(flags)?;
     let actor = crate::store::actor(&store, flags)?;
@@ -110,13 +129,27 @@ fn issue_command(args: &CaIssueArgs, flags: &StoreFlags) -> Result<()> {
     if let Some(alg) = &args.key_algorithm {
         request.key = SubjectKey::Generate(KeyAlgorithm::from_name(alg)?);
     }
+    if let Some(csr) = &args.csr {
+        let bytes = crate::files::read_file(csr)?;
+        let verified = verify_request(&bytes, &format!("CSR {}", csr.display()))?;
+        request.key = SubjectKey::Public(verified.public_key);
+        if usages.is_empty() {
+            anyhow::bail!(
+                "--csr certifies one key: give --usage sign, encrypt or both (a person's \
+                 sign/encrypt pair needs two keys, two requests)"
+            );
+        }
+    }
+    let password = match &args.password_file {
+        Some(p) => Some(crate::store::secret(
+            p,
+            &format!("password file {}", p.display()),
+        )?),
+        None => None,
+    };
     let issued = issue_set(&ca.issuing_ca(), &request, &usages, now()?)?;
     let mut report = Vec::new();
     for cert in &issued {
-        let key = cert
-            .key
-            .as_ref()
-            .context("the CA made no key for a certificate it issued")?;
         let profile = cert.profile.to_string();
         store.add_certificates(
             &actor,
@@ -125,17 +158,43 @@ fn issue_command(args: &CaIssueArgs, flags: &StoreFlags) -> Result<()> {
             Some("smime ca issue"),
             Some(&profile),
         )?;
-        let stored = store.add_key(
-            &actor,
-            &kek,
-            &key.pkcs8,
-            NewKey {
-                owner: Some(&args.email),
-                certificate: cert.certificate.clone(),
-                chain: ca.chain.clone(),
-                source_detail: Some("smime ca issue"),
-            },
-        )?;
+        let id = smime::crypto::certificate_fingerprint_sha256(&cert.certificate);
+        // A CA-made key is kept in the store under the address; a CSR's key stays with the
+        // requester.
+        if let Some(key) = &cert.key {
+            store.add_key(
+                &actor,
+                &kek,
+                &key.pkcs8,
+                NewKey {
+                    owner: Some(&args.email),
+                    certificate: cert.certificate.clone(),
+                    chain: ca.chain.clone(),
+                    source_detail: Some("smime ca issue"),
+                },
+            )?;
+        }
+        if let Some(out) = &args.out_p12 {
+            let file = p12_path(out, cert.usage.name(), issued.len() > 1);
+            let (p12, generated) = pkcs12(
+                cert,
+                &ca.chain,
+                &args.email,
+                password.as_deref().map(|p| p.as_str()),
+            )?;
+            let mut output = Output::create(Some(&file))?;
+            output.write_all(&p12)?;
+            output.commit()?;
+            eprintln!(
+                "PKCS#12 for the {} key written to {}",
+                cert.usage.name(),
+                file.display()
+            );
+            if let Some(generated) = generated {
+                // Shown once, never stored.
+                eprintln!("its password (shown once): {}", generated.as_str());
+            }
+        }
         let serial = cert
             .certificate
             .tbs_certificate
@@ -145,18 +204,22 @@ fn issue_command(args: &CaIssueArgs, flags: &StoreFlags) -> Result<()> {
             .map(|b| format!("{b:02x}"))
             .collect::<String>();
         eprintln!(
-            "issued {} certificate for {} ({}, serial {serial}, SHA-256 {}), key kept in the store",
+            "issued {} certificate for {} ({}, serial {serial}, SHA-256 {id}){}",
             cert.usage.name(),
             args.email,
             cert.profile,
-            stored.id
+            if cert.key.is_some() {
+                ", key kept in the store"
+            } else {
+                ""
+            }
         );
         report.push(serde_json::json!({
             "email": args.email,
             "usage": cert.usage.name(),
             "profile": cert.profile.to_string(),
             "serial": serial,
-            "sha256": stored.id,
+            "sha256": id,
             "not_after": cert.certificate.tbs_certificate.validity.not_after.to_unix_duration().as_secs(),
         }));
     }
