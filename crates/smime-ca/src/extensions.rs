@@ -77,6 +77,32 @@ pub fn email_protection() -> Result<Extension> {
     extension(&ExtendedKeyUsage(vec![ID_KP_EMAIL_PROTECTION]), false)
 }
 
+/// extKeyUsage with id-kp-OCSPSigning only, for a delegated OCSP responder (RFC 6960
+/// 4.2.2.2), not critical.
+pub fn ocsp_signing() -> Result<Extension> {
+    extension(
+        &ExtendedKeyUsage(vec![const_oid::db::rfc5280::ID_KP_OCSP_SIGNING]),
+        false,
+    )
+}
+
+/// id-pkix-ocsp-nocheck (RFC 6960 4.2.2.2.1): the responder's own certificate is not
+/// checked for revocation; its value is NULL, not critical.
+pub fn ocsp_no_check() -> Result<Extension> {
+    Ok(Extension {
+        extn_id: const_oid::db::rfc6960::ID_PKIX_OCSP_NOCHECK,
+        critical: false,
+        extn_value: OctetString::new(der::asn1::Null.to_der().map_err(|e| Error::Input {
+            what: "extension ocsp-nocheck".into(),
+            reason: e.to_string(),
+        })?)
+        .map_err(|e| Error::Input {
+            what: "extension ocsp-nocheck".into(),
+            reason: e.to_string(),
+        })?,
+    })
+}
+
 /// subjectAltName with these rfc822Names (RFC 5280 4.2.1.6), not critical (the subject is
 /// never empty in what we issue).
 pub fn subject_alt_name(addresses: &[String]) -> Result<Extension> {

@@ -19,6 +19,7 @@ pub mod lifecycle;
 pub mod ocsp_responder;
 pub mod organization;
 pub mod profile;
+pub mod responder;
 pub mod revocation_status;
 pub mod serve;
 pub mod signing;

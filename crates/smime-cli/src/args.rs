@@ -518,7 +518,7 @@ pub struct CaServeArgs {
     #[arg(long, value_name = "FILE")]
     pub ca_key: Option<PathBuf>,
     /// The delegated OCSP responder certificate (issued by the CA, id-kp-OCSPSigning);
-    /// absent, the CA signs its OCSP responses itself (RFC 6960 4.2.2.2).
+    /// absent, the CA issues one at start-up for a key kept only in memory (30 days).
     #[arg(long, value_name = "FILE", requires = "responder_key")]
     pub responder_cert: Option<PathBuf>,
     /// The responder's private key.

@@ -360,7 +360,8 @@ fn ca_init_issue_sign_revoke_renew_openssl_accepts() {
             "both of alice's certificates: {o}"
         );
 
-        // `ca serve` from the store's CA (no files): the CA answers OCSP itself.
+        // `ca serve` from the store's CA (no files): responses signed by a delegated
+        // responder the CA issues at start-up.
         let listen = {
             let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             probe.local_addr().unwrap().to_string()
@@ -391,9 +392,14 @@ fn ca_init_issue_sign_revoke_renew_openssl_accepts() {
             &format!("http://{listen}/ocsp"),
             "-CAfile",
             path(&root),
+            "-resp_text",
         ]);
         let text = format!("{}{}", o.stdout_text(), o.stderr);
         assert!(text.contains(": revoked"), "{text}");
+        assert!(
+            text.contains("OCSP Signing"),
+            "a delegated responder: {text}"
+        );
         assert!(text.contains("Response verify OK"), "{text}");
 
         // A certificate due within the window is renewed from the store's CA (no files).

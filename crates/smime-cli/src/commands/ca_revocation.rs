@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{anyhow, Context, Result};
 use smime::crypto::PrivateKey;
@@ -14,6 +14,7 @@ use smime_ca::ca_store;
 use smime_ca::crl_issuer::CrlIssuer;
 use smime_ca::crl_publisher::{spawn_refresher, CrlPublisher};
 use smime_ca::ocsp_responder::OcspResponder;
+use smime_ca::responder::{issue_responder, RESPONDER_VALIDITY_DAYS};
 use smime_ca::revocation_status::{parse_reason, reason_name, Serial};
 use smime_ca::serve::{ServeConfig, ServeState, Server};
 use smime_ca::store_revocation::{revoke, revoke_address, StoreRevocationSource};
@@ -176,10 +177,19 @@ fn serve_command(args: &CaServeArgs, flags: &StoreFlags) -> Result<()> {
     let ca_key = Arc::new(ca_key.ok_or_else(|| anyhow!("no CA key"))?);
     let source = Arc::new(StoreRevocationSource::new(store.clone(), actor, &ca));
     let mut responder = OcspResponder::new();
-    // A delegated responder when given; else the CA answers for itself (RFC 6960 4.2.2.2).
+    // The delegated responder given, else one the CA issues now for a fresh key that
+    // lives only in this process (RFC 6960 4.2.2.2).
     let (responder_cert, responder_key) = match (&args.responder_cert, &args.responder_key) {
         (Some(c), Some(k)) => (load::certificate(c)?, Arc::new(load::private_key(k)?)),
-        _ => (ca.clone(), ca_key.clone()),
+        _ => {
+            let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs() as i64;
+            let (cert, key) = issue_responder(&ca, &ca_key, now)?;
+            eprintln!(
+                "OCSP responses are signed by a responder certificate issued now (serial {}, valid {RESPONDER_VALIDITY_DAYS} days)",
+                hex(cert.tbs_certificate.serial_number.as_bytes())
+            );
+            (cert, Arc::new(key.key))
+        }
     };
     responder.add_issuer(&ca, responder_cert, responder_key, source.clone())?;
     let issuer = CrlIssuer::new(ca.clone(), ca_key)?;
@@ -209,4 +219,8 @@ fn serve_command(args: &CaServeArgs, flags: &StoreFlags) -> Result<()> {
     );
     server.run()?;
     Ok(())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
