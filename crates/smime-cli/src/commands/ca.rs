@@ -4,7 +4,6 @@
 //! Revocation and publication (`revoke`, `crl`, `serve`) are in `ca_revocation`.
 
 use std::io::Write;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Result;
 use smime_ca::ca_store;
@@ -15,6 +14,7 @@ use smime_ca::issue::{issue_set, CertificateRequest, SubjectKey};
 use smime_ca::keygen::KeyAlgorithm;
 use smime_ca::organization::Organization;
 use smime_ca::profile::{Profile, Usage};
+use smime_ca::revocation_status::Serial;
 use smime_ca::subject::Subscriber;
 use smime_ca::urls::CaUrls;
 use smime_store::certs::CertSource;
@@ -31,10 +31,6 @@ pub fn run(command: &CaCommand, flags: &StoreFlags) -> Result<()> {
         CaCommand::Issue(a) => issue_command(a, flags),
         other => super::ca_revocation::run(other, flags),
     }
-}
-
-fn now() -> Result<i64> {
-    Ok(SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs() as i64)
 }
 
 fn init(args: &CaInitArgs, flags: &StoreFlags) -> Result<()> {
@@ -61,7 +57,7 @@ fn init(args: &CaInitArgs, flags: &StoreFlags) -> Result<()> {
             store.location()
         );
     }
-    let hierarchy = create(options, now()?)?;
+    let hierarchy = create(options, crate::store::unix_now())?;
     ca_store::save(&store, &actor, &kek, &hierarchy)?;
     for ca in std::iter::once(&hierarchy.root).chain(&hierarchy.intermediates) {
         eprintln!(
@@ -147,7 +143,12 @@ fn issue_command(args: &CaIssueArgs, flags: &StoreFlags) -> Result<()> {
         )?),
         None => None,
     };
-    let issued = issue_set(&ca.issuing_ca(), &request, &usages, now()?)?;
+    let issued = issue_set(
+        &ca.issuing_ca(),
+        &request,
+        &usages,
+        crate::store::unix_now(),
+    )?;
     let mut report = Vec::new();
     for cert in &issued {
         let profile = cert.profile.to_string();
@@ -195,14 +196,8 @@ fn issue_command(args: &CaIssueArgs, flags: &StoreFlags) -> Result<()> {
                 eprintln!("its password (shown once): {}", generated.as_str());
             }
         }
-        let serial = cert
-            .certificate
-            .tbs_certificate
-            .serial_number
-            .as_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>();
+        let serial =
+            Serial::from_serial_number(&cert.certificate.tbs_certificate.serial_number).to_hex();
         eprintln!(
             "issued {} certificate for {} ({}, serial {serial}, SHA-256 {id}){}",
             cert.usage.name(),

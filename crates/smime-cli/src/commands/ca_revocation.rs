@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use anyhow::{anyhow, Context, Result};
 use smime::crypto::PrivateKey;
@@ -22,7 +22,7 @@ use smime_store::roles::Actor;
 use smime_store::Store;
 use x509_cert::Certificate;
 
-use crate::args::{CaCommand, CaCrlArgs, CaRevokeArgs, CaServeArgs, StoreFlags};
+use crate::args::{CaCommand, CaCrlArgs, CaFiles, CaRevokeArgs, CaServeArgs, StoreFlags};
 use crate::files::Output;
 use crate::load;
 
@@ -71,6 +71,20 @@ fn issuing_ca(
                 .ok_or_else(|| anyhow!("the store's CA has no certificate"))?;
             Ok((first, None))
         }
+    }
+}
+
+/// The issuing CA with its key, for the commands that sign (CRLs, OCSP responders).
+fn signing_ca(
+    files: &CaFiles,
+    key: Option<&Path>,
+    store: &Store,
+    actor: &Actor,
+    flags: &StoreFlags,
+) -> Result<(Certificate, PrivateKey)> {
+    match issuing_ca(files.ca_cert.as_deref(), key, true, store, actor, flags)? {
+        (ca, Some(key)) => Ok((ca, key)),
+        (ca, None) => Err(anyhow!("no key for the CA {}", ca.tbs_certificate.subject)),
     }
 }
 
@@ -131,15 +145,7 @@ fn revoke_command(args: &CaRevokeArgs, flags: &StoreFlags) -> Result<()> {
 fn crl_command(args: &CaCrlArgs, flags: &StoreFlags) -> Result<()> {
     let store = crate::store::open(flags)?;
     let actor = crate::store::actor(&store, flags)?;
-    let (ca, key) = issuing_ca(
-        args.ca.ca_cert.as_deref(),
-        args.ca_key.as_deref(),
-        true,
-        &store,
-        &actor,
-        flags,
-    )?;
-    let key = key.ok_or_else(|| anyhow!("no CA key"))?;
+    let (ca, key) = signing_ca(&args.ca, args.ca_key.as_deref(), &store, &actor, flags)?;
     write_crl(Arc::new(store), actor, &ca, key, &args.out)
 }
 
@@ -166,15 +172,8 @@ fn write_crl(
 fn serve_command(args: &CaServeArgs, flags: &StoreFlags) -> Result<()> {
     let store = Arc::new(crate::store::open(flags)?);
     let actor = crate::store::actor(&store, flags)?;
-    let (ca, ca_key) = issuing_ca(
-        args.ca.ca_cert.as_deref(),
-        args.ca_key.as_deref(),
-        true,
-        &store,
-        &actor,
-        flags,
-    )?;
-    let ca_key = Arc::new(ca_key.ok_or_else(|| anyhow!("no CA key"))?);
+    let (ca, ca_key) = signing_ca(&args.ca, args.ca_key.as_deref(), &store, &actor, flags)?;
+    let ca_key = Arc::new(ca_key);
     let source = Arc::new(StoreRevocationSource::new(store.clone(), actor, &ca));
     let mut responder = OcspResponder::new();
     // The delegated responder given, else one the CA issues now for a fresh key that
@@ -182,11 +181,10 @@ fn serve_command(args: &CaServeArgs, flags: &StoreFlags) -> Result<()> {
     let (responder_cert, responder_key) = match (&args.responder_cert, &args.responder_key) {
         (Some(c), Some(k)) => (load::certificate(c)?, Arc::new(load::private_key(k)?)),
         _ => {
-            let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs() as i64;
-            let (cert, key) = issue_responder(&ca, &ca_key, now)?;
+            let (cert, key) = issue_responder(&ca, &ca_key, crate::store::unix_now())?;
             eprintln!(
                 "OCSP responses are signed by a responder certificate issued now (serial {}, valid {RESPONDER_VALIDITY_DAYS} days)",
-                hex(cert.tbs_certificate.serial_number.as_bytes())
+                Serial::from_serial_number(&cert.tbs_certificate.serial_number).to_hex()
             );
             (cert, Arc::new(key.key))
         }
@@ -219,8 +217,4 @@ fn serve_command(args: &CaServeArgs, flags: &StoreFlags) -> Result<()> {
     );
     server.run()?;
     Ok(())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
