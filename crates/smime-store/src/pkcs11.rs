@@ -1,4 +1,4 @@
-//! Keys in a PKCS#11 token (PKCS#11 v2.40, through `cryptoki`): RSA and EC P-256 key pairs
+//! Keys in a PKCS#11 token (PKCS#11 v2.40, through `cryptoki`): RSA and EC P-256/P-384 key pairs
 //! generated inside the token as sensitive and never extractable (CKA_SENSITIVE true,
 //! CKA_EXTRACTABLE false), which sign and decrypt inside it (RSA key transport; for EC
 //! the token computes the ECDH secret and the engine derives the KEK and unwraps).
@@ -31,8 +31,8 @@ use cryptoki::object::{
 use cryptoki::session::{Session, UserType};
 use cryptoki::slot::Slot;
 use cryptoki::types::AuthPin;
-use der::asn1::{BitString, ObjectIdentifier, OctetString, UintRef};
-use der::{Decode, Encode, Sequence};
+use der::asn1::{BitString, UintRef};
+use der::{Encode, Sequence};
 use smime::crypto::external_key::{ExternalDecrypter, ExternalSigner};
 use smime::crypto::key_agreement::AgreementCurve;
 use smime::crypto::key_transport::{KeyTransport, OaepHash};
@@ -45,21 +45,18 @@ use crate::{Error, Result};
 /// Where SoftHSM2's module is on Debian.
 pub const SOFTHSM2_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 
-/// rsaEncryption (RFC 8017 A.1), id-ecPublicKey and P-256 (RFC 5480 2.1.1).
-use smime_pkix::signature::{EC_PUBLIC_KEY, P256, RSA_ENCRYPTION};
+mod ec;
+
+pub use ec::TokenCurve;
+use ec::{ec_public_key, ecdsa_sig_value};
+/// rsaEncryption (RFC 8017 A.1).
+use smime_pkix::signature::RSA_ENCRYPTION;
 
 /// RSAPublicKey (RFC 8017 A.1.1).
 #[derive(Sequence)]
 struct RsaPublicKey<'a> {
     modulus: UintRef<'a>,
     public_exponent: UintRef<'a>,
-}
-
-/// ECDSA-Sig-Value (RFC 5753 7.2, RFC 3279 2.2.3).
-#[derive(Sequence)]
-struct EcdsaSigValue<'a> {
-    r: UintRef<'a>,
-    s: UintRef<'a>,
 }
 
 /// The process-wide context of each module, by path.
@@ -120,8 +117,8 @@ impl std::fmt::Debug for Token {
 pub enum TokenKeyKind {
     /// RSA with this modulus size in bits.
     Rsa(usize),
-    /// ECDSA on P-256.
-    EcP256,
+    /// ECDSA (and ECDH) on this curve.
+    Ec(TokenCurve),
 }
 
 /// An AES-256 secret key in a token (a key-encryption key), used through the token only.
@@ -231,11 +228,15 @@ impl Token {
         self.key(private)
     }
 
-    /// Generate an EC P-256 key pair in the token that signs (ECDSA) and agrees (ECDH).
-    pub fn generate_ec_p256(self: &Arc<Self>, label: &str, id: &[u8]) -> Result<TokenKey> {
-        let params = P256
-            .to_der()
-            .map_err(|e| token_error(self.what(), format!("encoding the curve: {e}")))?;
+    /// Generate an EC key pair on `curve` in the token (CKM_EC_KEY_PAIR_GEN, PKCS#11 v2.40
+    /// 2.3.5) that signs (ECDSA) and agrees (ECDH).
+    pub fn generate_ec(
+        self: &Arc<Self>,
+        label: &str,
+        id: &[u8],
+        curve: TokenCurve,
+    ) -> Result<TokenKey> {
+        let params = curve.params(&self.what())?;
         let public = vec![
             Attribute::Token(true),
             Attribute::EcParams(params),
@@ -248,7 +249,13 @@ impl Token {
         private.extend([Attribute::Sign(true), Attribute::Derive(true)]);
         let (_, private) = self.with_session(|s| {
             s.generate_key_pair(&Mechanism::EccKeyPairGen, &public, &private)
-                .map_err(|e| pkcs11_error(self.what(), "generating an EC key pair", e))
+                .map_err(|e| {
+                    pkcs11_error(
+                        self.what(),
+                        &format!("generating an EC {} key pair", curve.name()),
+                        e,
+                    )
+                })
         })?;
         self.key(private)
     }
@@ -361,7 +368,7 @@ impl Token {
                 Some(KeyType::EC) => ec_public_key(s, id.unwrap_or_default(), &what),
                 other => Err(token_error(
                     &what,
-                    format!("a key of type {other:?} is not supported (RSA, EC P-256)"),
+                    format!("a key of type {other:?} is not supported (RSA, EC P-256, P-384)"),
                 )),
             }
         })?;
@@ -417,48 +424,6 @@ fn rsa_public_key(
     Ok((TokenKeyKind::Rsa(bits), spki))
 }
 
-fn ec_public_key(
-    s: &Session,
-    id: Vec<u8>,
-    what: &str,
-) -> Result<(TokenKeyKind, SubjectPublicKeyInfoOwned)> {
-    let public = s
-        .find_objects(&[Attribute::Class(ObjectClass::PUBLIC_KEY), Attribute::Id(id)])
-        .map_err(|e| pkcs11_error(what, "finding the EC public key", e))?;
-    let public = public
-        .first()
-        .copied()
-        .ok_or_else(|| token_error(what, "the EC key has no public key object with its id"))?;
-    let attributes = s
-        .get_attributes(public, &[AttributeType::EcParams, AttributeType::EcPoint])
-        .map_err(|e| pkcs11_error(what, "reading the EC public key", e))?;
-    let (mut params, mut point) = (None, None);
-    for a in attributes {
-        match a {
-            Attribute::EcParams(p) => params = Some(p),
-            Attribute::EcPoint(p) => point = Some(p),
-            _ => {}
-        }
-    }
-    let curve = params.and_then(|p| ObjectIdentifier::from_der(&p).ok());
-    if curve != Some(P256) {
-        return Err(token_error(what, "only EC keys on P-256 are supported"));
-    }
-    // CKA_EC_POINT is the DER OCTET STRING of the point (PKCS#11 v2.40 2.3.3).
-    let point = point
-        .and_then(|p| OctetString::from_der(&p).ok())
-        .ok_or_else(|| token_error(what, "the EC public key has no readable point"))?;
-    let spki = SubjectPublicKeyInfoOwned {
-        algorithm: AlgorithmIdentifierOwned {
-            oid: EC_PUBLIC_KEY,
-            parameters: Some(P256.into()),
-        },
-        subject_public_key: BitString::from_bytes(point.as_bytes())
-            .map_err(|e| token_error(what, format!("encoding the EC public key: {e}")))?,
-    };
-    Ok((TokenKeyKind::EcP256, spki))
-}
-
 /// The PKCS#11 hash mechanism and MGF1 of a digest.
 fn hash_mechanism(digest: DigestAlgorithm) -> Option<(MechanismType, PkcsMgfType)> {
     match digest {
@@ -470,7 +435,7 @@ fn hash_mechanism(digest: DigestAlgorithm) -> Option<(MechanismType, PkcsMgfType
 }
 
 impl TokenKey {
-    /// RSA or EC P-256.
+    /// RSA, or EC on P-256 or P-384.
     pub fn kind(&self) -> TokenKeyKind {
         self.kind
     }
@@ -483,7 +448,9 @@ impl TokenKey {
     fn description_text(&self) -> String {
         match self.kind {
             TokenKeyKind::Rsa(bits) => format!("RSA {bits} in token {:?}", self.token.label),
-            TokenKeyKind::EcP256 => format!("EC P-256 in token {:?}", self.token.label),
+            TokenKeyKind::Ec(curve) => {
+                format!("EC {} in token {:?}", curve.name(), self.token.label)
+            }
         }
     }
 
@@ -495,7 +462,7 @@ impl TokenKey {
         let what = self.description_text();
         let secret = match self.kind {
             TokenKeyKind::Rsa(_) => AttributeType::PrivateExponent,
-            TokenKeyKind::EcP256 => AttributeType::Value,
+            TokenKeyKind::Ec(_) => AttributeType::Value,
         };
         self.token.with_session(|s| {
             let info = s
@@ -567,10 +534,10 @@ impl ExternalSigner for TokenKey {
                 };
                 self.token_sign(&mechanism, message)
             }
-            (TokenKeyKind::EcP256, SignatureScheme::Ecdsa(d)) => {
+            (TokenKeyKind::Ec(curve), SignatureScheme::Ecdsa(d)) => {
                 let hash = digest(*d, message);
                 self.token_sign(&Mechanism::Ecdsa, &hash)
-                    .and_then(|rs| ecdsa_sig_value(&rs, &what))
+                    .and_then(|rs| ecdsa_sig_value(curve, &rs, &what))
             }
             _ => {
                 return Err(refuse(format!(
@@ -594,20 +561,6 @@ impl TokenKey {
                 .map_err(|e| pkcs11_error(self.description_text(), "signing", e))
         })
     }
-}
-
-/// The token's r || s (PKCS#11 v2.40 2.3.1) as a DER ECDSA-Sig-Value.
-fn ecdsa_sig_value(rs: &[u8], what: &str) -> Result<Vec<u8>> {
-    let half = rs.len() / 2;
-    let (r, s) = rs.split_at(half);
-    let encode = || -> der::Result<Vec<u8>> {
-        EcdsaSigValue {
-            r: UintRef::new(r)?,
-            s: UintRef::new(s)?,
-        }
-        .to_der()
-    };
-    encode().map_err(|e| token_error(what, format!("encoding the ECDSA signature: {e}")))
 }
 
 impl ExternalDecrypter for TokenKey {
@@ -639,15 +592,18 @@ impl ExternalDecrypter for TokenKey {
     }
 
     fn agreement_curve(&self) -> Option<AgreementCurve> {
-        (self.kind == TokenKeyKind::EcP256).then_some(AgreementCurve::P256)
+        match self.kind {
+            TokenKeyKind::Ec(curve) => Some(curve.agreement()),
+            TokenKeyKind::Rsa(_) => None,
+        }
     }
 
     /// CKM_ECDH1_DERIVE without a KDF (PKCS#11 v2.40 2.3.15) into a session-only generic
     /// secret, read and destroyed at once: Z leaves the token, the private key never does.
     fn agree(&self, originator_public_key: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-        if self.kind != TokenKeyKind::EcP256 {
+        let TokenKeyKind::Ec(curve) = self.kind else {
             return None;
-        }
+        };
         let session = self.token.session.lock().ok()?;
         let params = Ecdh1DeriveParams::new(EcKdf::null(), originator_public_key);
         let secret = session
@@ -660,7 +616,7 @@ impl ExternalDecrypter for TokenKey {
                     Attribute::Token(false),
                     Attribute::Sensitive(false),
                     Attribute::Extractable(true),
-                    Attribute::ValueLen(32.into()),
+                    Attribute::ValueLen((curve.field_len() as u64).into()),
                 ],
             )
             .ok()?;

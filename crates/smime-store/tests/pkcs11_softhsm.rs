@@ -14,7 +14,9 @@ use smime::decrypt::{DecryptStatus, Decryptor};
 use smime::sign::{SignOptions, Signer};
 use smime::x509_cert;
 use smime::CryptoPolicy;
-use smime_store::pkcs11::{read_pin_file, Token, TokenKey, TokenKeyKind, SOFTHSM2_MODULE};
+use smime_store::pkcs11::{
+    read_pin_file, Token, TokenCurve, TokenKey, TokenKeyKind, SOFTHSM2_MODULE,
+};
 use tempfile::TempDir;
 
 const TOKEN_LABEL: &str = "smime-test";
@@ -238,9 +240,32 @@ fn sign_with_token_rsa_key_pkcs1_and_pss_openssl_cms_verifies() {
 #[test]
 fn sign_with_token_p256_key_openssl_cms_verifies() {
     let Some(f) = fixture() else { return };
-    let key = f.token.generate_ec_p256("ec-sign", b"ec-sign").unwrap();
-    assert_eq!(key.kind(), TokenKeyKind::EcP256);
+    let key = f
+        .token
+        .generate_ec("ec-sign", b"ec-sign", TokenCurve::P256)
+        .unwrap();
+    assert_eq!(key.kind(), TokenKeyKind::Ec(TokenCurve::P256));
     sign_and_verify(f, "ecsign", key, false);
+}
+
+#[test]
+fn sign_with_token_p384_key_sha384_openssl_cms_verifies() {
+    let Some(f) = fixture() else { return };
+    let key = f
+        .token
+        .generate_ec("ec384-sign", b"ec384-sign", TokenCurve::P384)
+        .unwrap();
+    assert_eq!(key.kind(), TokenKeyKind::Ec(TokenCurve::P384));
+    // Found again by CKA_ID: the curve is read back from CKA_EC_PARAMS.
+    let found = f.token.find_key(b"ec384-sign").unwrap();
+    assert_eq!(found.kind(), TokenKeyKind::Ec(TokenCurve::P384));
+    assert!(format!("{found:?}").contains("EC P-384"), "{found:?}");
+    let private = PrivateKey::external(Box::new(found.clone())).unwrap();
+    assert_eq!(
+        private.default_digest(),
+        smime::crypto::DigestAlgorithm::Sha384
+    );
+    sign_and_verify(f, "ec384sign", found, false);
 }
 
 #[test]
@@ -314,8 +339,15 @@ fn decrypt_openssl_encrypted_to_token_key_pkcs1_and_oaep_recovers_content() {
 fn extract_token_generated_keys_is_refused() {
     let Some(f) = fixture() else { return };
     let rsa = f.token.generate_rsa("rsa-x", b"rsa-x", 2048).unwrap();
-    let ec = f.token.generate_ec_p256("ec-x", b"ec-x").unwrap();
-    for key in [rsa, ec] {
+    let ec = f
+        .token
+        .generate_ec("ec-x", b"ec-x", TokenCurve::P256)
+        .unwrap();
+    let ec384 = f
+        .token
+        .generate_ec("ec384-x", b"ec384-x", TokenCurve::P384)
+        .unwrap();
+    for key in [rsa, ec, ec384] {
         let err = key
             .try_extract()
             .expect_err("the private key left the token");
@@ -430,10 +462,26 @@ fn key_ring_token_key_signs_decrypts_and_is_not_exported() {
 }
 
 #[test]
-fn decrypt_openssl_encrypted_to_token_p256_key_ecdh_recovers_content() {
+fn decrypt_openssl_encrypted_to_token_ec_keys_ecdh_recovers_content() {
     let Some(f) = fixture() else { return };
-    let key = f.token.generate_ec_p256("ec-dec", b"ec-dec").unwrap();
-    let certificate = f.certify("ecdec", &key, "keyAgreement");
+    for curve in TokenCurve::ALL {
+        ecdh_decrypt(f, curve);
+    }
+}
+
+/// openssl encrypts to a token key on `curve`; the token agrees and the engine unwraps.
+fn ecdh_decrypt(f: &Fixture, curve: TokenCurve) {
+    let n = curve.field_len();
+    let key = f
+        .token
+        .generate_ec(
+            &format!("ec-dec-{n}"),
+            format!("ec-dec-{n}").as_bytes(),
+            curve,
+        )
+        .unwrap();
+    let (name, pem) = (format!("ecdec{n}"), format!("ecdec{n}.pem"));
+    let certificate = f.certify(&name, &key, "keyAgreement");
     let decryptor = Decryptor::new(
         certificate,
         DecryptingKey::external(Box::new(key)),
@@ -442,8 +490,8 @@ fn decrypt_openssl_encrypted_to_token_p256_key_ecdh_recovers_content() {
     std::fs::write(f.path("ecplain.eml"), MESSAGE).unwrap();
     // dhSinglePass-stdDH with the X9.63 KDF over SHA-256 and over SHA-384 (RFC 5753).
     for (out, kdf) in [
-        ("ec256.eml", "ecdh_kdf_md:sha256"),
-        ("ec384.eml", "ecdh_kdf_md:sha384"),
+        (format!("ec{n}-256.eml"), "ecdh_kdf_md:sha256"),
+        (format!("ec{n}-384.eml"), "ecdh_kdf_md:sha384"),
     ] {
         f.openssl(&[
             "cms",
@@ -452,14 +500,14 @@ fn decrypt_openssl_encrypted_to_token_p256_key_ecdh_recovers_content() {
             "-in",
             "ecplain.eml",
             "-out",
-            out,
+            &out,
             "-recip",
-            "ecdec.pem",
+            &pem,
             "-keyopt",
             kdf,
         ]);
         let (report, plain) = decryptor
-            .decrypt_bytes(&std::fs::read(f.path(out)).unwrap())
+            .decrypt_bytes(&std::fs::read(f.path(&out)).unwrap())
             .unwrap();
         assert_eq!(report.status, DecryptStatus::Decrypted, "{out}: {report:?}");
         assert!(String::from_utf8(plain.unwrap())
@@ -470,9 +518,13 @@ fn decrypt_openssl_encrypted_to_token_p256_key_ecdh_recovers_content() {
     // agrees on another secret: the unwrap fails (a random key, then Failed), no error.
     let other = f
         .token
-        .generate_ec_p256("ec-dec-other", b"ec-dec-other")
+        .generate_ec(
+            &format!("ec-other-{n}"),
+            format!("ec-other-{n}").as_bytes(),
+            curve,
+        )
         .unwrap();
-    let named = load_certificates(&std::fs::read(f.path("ecdec.pem")).unwrap(), "ecdec.pem")
+    let named = load_certificates(&std::fs::read(f.path(&pem)).unwrap(), &pem)
         .unwrap()
         .remove(0);
     let wrong = Decryptor::new(
@@ -481,7 +533,7 @@ fn decrypt_openssl_encrypted_to_token_p256_key_ecdh_recovers_content() {
         CryptoPolicy::strict(),
     );
     let (report, plain) = wrong
-        .decrypt_bytes(&std::fs::read(f.path("ec256.eml")).unwrap())
+        .decrypt_bytes(&std::fs::read(f.path(&format!("ec{n}-256.eml"))).unwrap())
         .unwrap();
     assert_eq!(report.status, DecryptStatus::Failed, "{report:?}");
     assert!(plain.is_none());
