@@ -156,7 +156,7 @@ mod tests {
     fn ecdsa_sig_value_p384_high_bit_and_leading_zero_encoded_as_der_integers() {
         // r has its high bit set (a 0x00 is prepended), s starts with zeros (stripped).
         let mut rs = vec![0x80; 48];
-        rs.extend(std::iter::repeat(0).take(47));
+        rs.extend(std::iter::repeat_n(0, 47));
         rs.push(0x05);
         let der = ecdsa_sig_value(TokenCurve::P384, &rs, "k").unwrap();
         let mut want = vec![0x30, 49 + 2 + 1 + 2, 0x02, 49, 0x00];
