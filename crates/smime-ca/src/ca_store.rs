@@ -3,20 +3,25 @@
 //! issuing CA from there instead of from files.
 //!
 //! Each CA key is a store key (sealed under the store's KEK like every other private key,
-//! audited when added) whose owner is `ca:<label>` (`ca:root`, `ca:issuing`, ...): a name
-//! without `@`, so it can never collide with a mailbox. The organisation, the base URL and the
+//! or, made in a PKCS#11 token, recorded by its token label and CKA_ID; audited when added)
+//! whose owner is `ca:<label>` (`ca:root`, `ca:issuing`, ...): a name without `@`, so it
+//! can never collide with a mailbox. A token CA key signs inside its token, which the
+//! caller opens and passes to [`load`]. The organisation, the base URL and the
 //! order of the CA labels are settings (`ca.*`); `org.domains` and `ca.approved` (the CA
 //! certificates' fingerprints) are what the store's shadow-certificate query reads.
+
+use std::sync::Arc;
 
 use smime::crypto::{certificate_fingerprint_sha256, PrivateKey};
 use smime_store::certs::CertSource;
 use smime_store::kek::Kek;
 use smime_store::key_store::NewKey;
-use smime_store::keys::KeyMaterial;
+use smime_store::pkcs11::Token;
 use smime_store::roles::Actor;
 use smime_store::Store;
 use x509_cert::Certificate;
 
+use crate::ca_keys::CaKeyMaterial;
 use crate::hierarchy::Hierarchy;
 use crate::issue::IssuingCa;
 use crate::organization::Organization;
@@ -44,7 +49,7 @@ pub struct StoredCa {
     pub label: String,
     /// The issuing CA's certificate.
     pub certificate: Certificate,
-    /// Its private key, unsealed for this process.
+    /// Its private key, unsealed for this process (or signing inside its token).
     pub key: PrivateKey,
     /// The CA certificates from the issuing CA up to the root.
     pub chain: Vec<Certificate>,
@@ -87,8 +92,8 @@ pub fn has_ca(store: &Store) -> Result<bool> {
     Ok(store.setting(LABELS)?.is_some_and(|v| !v.is_empty()))
 }
 
-/// Keep `hierarchy` in the store: every CA key sealed under `kek` (owner `ca:<label>`, its
-/// chain above it), the organisation and URLs as settings, the CA certificates approved.
+/// Keep `hierarchy` in the store: every CA key sealed under `kek`, or recorded as a token
+/// key when it was made in a token (owner `ca:<label>`, its chain above it), the organisation and URLs as settings, the CA certificates approved.
 /// Refused when the store already has a CA (a second root would orphan what the first
 /// issued).
 pub fn save(store: &Store, actor: &Actor, kek: &Kek, hierarchy: &Hierarchy) -> Result<()> {
@@ -117,17 +122,16 @@ pub fn save(store: &Store, actor: &Actor, kek: &Kek, hierarchy: &Hierarchy) -> R
             Some("smime ca init"),
             None,
         )?;
-        store.add_key(
-            actor,
-            kek,
-            &ca.key.pkcs8,
-            NewKey {
-                owner: Some(&owner),
-                certificate: ca.certificate.clone(),
-                chain,
-                source_detail: Some("smime ca init"),
-            },
-        )?;
+        let new = NewKey {
+            owner: Some(&owner),
+            certificate: ca.certificate.clone(),
+            chain,
+            source_detail: Some("smime ca init"),
+        };
+        match &ca.key.material {
+            CaKeyMaterial::Pkcs8(pkcs8) => store.add_key(actor, kek, pkcs8, new)?,
+            CaKeyMaterial::Token { token, id } => store.add_token_key(actor, token, id, new)?,
+        };
     }
     let org = &hierarchy.options.organization;
     let approved: Vec<String> = levels
@@ -161,24 +165,18 @@ pub fn chain(store: &Store, actor: &Actor) -> Result<Vec<Certificate>> {
     Ok(out)
 }
 
-/// Load the issuing CA, its key unsealed with `kek`.
-pub fn load(store: &Store, actor: &Actor, kek: &Kek) -> Result<StoredCa> {
+/// Load the issuing CA, its key unsealed with `kek`, or, when it is in a PKCS#11 token,
+/// found in the token of that label among `tokens` (it signs there).
+pub fn load(store: &Store, actor: &Actor, kek: &Kek, tokens: &[Arc<Token>]) -> Result<StoredCa> {
     let labels = labels(store)?;
     let label = labels.last().cloned().unwrap_or_default();
     let stored = ca_key(store, actor, &label)?;
-    let KeyMaterial::Sealed(blob) = &stored.material else {
-        return Err(Error::Refused {
-            what: format!("CA key {label}"),
-            reason: "is held in a token; the CA signs only with sealed keys so far".into(),
-        });
-    };
-    let pkcs8 = kek.open(&stored.id, &stored.owner, blob)?;
-    let key = PrivateKey::from_pem_or_der(&pkcs8, &format!("CA key {label}")).map_err(|e| {
-        Error::Crypto {
+    let key = stored
+        .private_key(kek, tokens)
+        .map_err(|e| Error::Refused {
             what: format!("CA key {label}"),
             reason: e.to_string(),
-        }
-    })?;
+        })?;
     let mut chain = vec![stored.certificate.clone()];
     chain.extend(stored.chain.iter().cloned());
     let setting = |name: &str| store.setting(name);

@@ -9,9 +9,10 @@ use x509_cert::ext::pkix::KeyUsages;
 use x509_cert::name::Name;
 
 use crate::builder::{random_serial, tbs_certificate, validity, AttributeText, NameBuilder};
+use crate::ca_keys::{CaKey, CaKeySource, SoftwareKeys};
 use crate::extensions;
 use crate::issue::IssuingCa;
-use crate::keygen::{generate, GeneratedKey, KeyAlgorithm};
+use crate::keygen::KeyAlgorithm;
 use crate::organization::Organization;
 use crate::signing::sign_certificate;
 use crate::subject::{COMMON_NAME, COUNTRY, ORGANIZATION};
@@ -65,8 +66,8 @@ pub struct CaCertificate {
     pub label: String,
     /// The certificate.
     pub certificate: Certificate,
-    /// The key pair (PKCS#8 for sealing in the store).
-    pub key: GeneratedKey,
+    /// The key pair: PKCS#8 for sealing in the store, or a key in a PKCS#11 token.
+    pub key: CaKey,
 }
 
 impl std::fmt::Debug for CaCertificate {
@@ -136,8 +137,14 @@ fn ca_name(org: &Organization, common_name: &str) -> Result<Name> {
         .build())
 }
 
-/// Make the hierarchy at `now` (unix seconds).
+/// Make the hierarchy at `now` (unix seconds) with keys generated in software.
 pub fn create(options: CaOptions, now: i64) -> Result<Hierarchy> {
+    create_with(options, now, &mut SoftwareKeys)
+}
+
+/// Make the hierarchy at `now` (unix seconds) with keys from `keys` (software, or a PKCS#11
+/// token: [`crate::ca_keys::TokenKeys`]).
+pub fn create_with(options: CaOptions, now: i64, keys: &mut dyn CaKeySource) -> Result<Hierarchy> {
     if options.levels == 0 || options.levels > MAX_LEVELS {
         return Err(Error::Input {
             what: format!("{} subordinate CA levels", options.levels),
@@ -149,7 +156,7 @@ pub fn create(options: CaOptions, now: i64) -> Result<Hierarchy> {
 
     // BR 7.1.2.1: the root has basicConstraints cA (no path length: not recommended),
     // keyCertSign and cRLSign, a subjectKeyIdentifier, no extKeyUsage or policies.
-    let root_key = generate(options.key_algorithm)?;
+    let root_key = keys.make("root", options.key_algorithm)?;
     let root_spki = root_key.key.public_key_spki();
     let root_name = ca_name(org, &format!("{} Root CA", org.name))?;
     let root_tbs = tbs_certificate(
@@ -178,7 +185,8 @@ pub fn create(options: CaOptions, now: i64) -> Result<Hierarchy> {
     let mut intermediates: Vec<CaCertificate> = Vec::new();
     for level in 1..=options.levels {
         let parent = intermediates.last().unwrap_or(&root);
-        let key = generate(options.key_algorithm)?;
+        let label = format!("intermediate-{level}");
+        let key = keys.make(&label, options.key_algorithm)?;
         let spki = key.key.public_key_spki();
         let common_name = if options.levels == 1 {
             format!("{} S/MIME Issuing CA", org.name)
@@ -215,7 +223,7 @@ pub fn create(options: CaOptions, now: i64) -> Result<Hierarchy> {
         )?;
         let certificate = sign_certificate(&parent.key.key, tbs)?;
         intermediates.push(CaCertificate {
-            label: format!("intermediate-{level}"),
+            label,
             certificate,
             key,
         });

@@ -4,6 +4,7 @@
 //! (RFC 6960).
 
 pub mod builder;
+pub mod ca_keys;
 pub mod ca_store;
 pub mod conformance;
 pub mod crl_issuer;

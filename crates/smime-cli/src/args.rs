@@ -36,6 +36,18 @@ pub struct StoreFlags {
     /// The principal to act as (default: $SMIME_ACTOR, else the user name $USER).
     #[arg(long = "as", global = true, value_name = "NAME")]
     pub actor: Option<String>,
+    /// The PKCS#11 module (shared library) of the token (default: $SMIME_PKCS11_MODULE,
+    /// else SoftHSM2's /usr/lib/softhsm/libsofthsm2.so).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub pkcs11_module: Option<PathBuf>,
+    /// Label of the PKCS#11 token holding keys (default: $SMIME_TOKEN; a store whose
+    /// key-encryption key is in a token uses the token it recorded).
+    #[arg(long, global = true, value_name = "LABEL")]
+    pub token: Option<String>,
+    /// File whose first line is the token's user PIN (default: $SMIME_PIN_FILE); the PIN
+    /// is never an argument.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub pin_file: Option<PathBuf>,
 }
 
 const EXAMPLES: &str = "\
@@ -56,6 +68,8 @@ Examples:
   smime decompress --max-size 100M --in compressed.eml --out mail.eml
   smime cert verify --trust ca.pem --email bob@example.com --purpose encrypt bob.pem
   smime store init --passphrase-file pass.txt
+  smime --token ca --pin-file pin.txt store init --kek-in-token
+  smime --token ca --pin-file pin.txt ca init --name 'Example Org' --domain example.org --keys-in-token
   smime store import alice.p12 --password-file p12pass.txt --passphrase-file pass.txt
   smime sign --from alice@example.com --passphrase-file pass.txt --in mail.eml --out signed.eml
   smime encrypt --to bob@example.com --in mail.eml --out encrypted.eml
@@ -181,6 +195,18 @@ pub struct StoreInitArgs {
     /// The organisation's own mail domains (for `list --shadow`). Repeat for several.
     #[arg(long, value_name = "DOMAIN")]
     pub domain: Vec<String>,
+    /// Seal the store's keys under an AES-256 key inside the PKCS#11 token (--token,
+    /// --pin-file), made there when missing, instead of a passphrase or key file.
+    #[arg(long)]
+    pub kek_in_token: bool,
+    /// CKA_LABEL of that AES key in the token.
+    #[arg(
+        long,
+        value_name = "LABEL",
+        default_value = "smime store kek",
+        requires = "kek_in_token"
+    )]
+    pub kek_label: String,
 }
 
 /// `smime store import`.
@@ -409,6 +435,10 @@ pub struct CaInitArgs {
     /// countryName (ISO 3166-1 alpha-2).
     #[arg(long, value_name = "CC")]
     pub country: Option<String>,
+    /// Generate the CA keys inside the PKCS#11 token (--token, --pin-file), sensitive and
+    /// never extractable; the store records them as token keys.
+    #[arg(long)]
+    pub keys_in_token: bool,
 }
 
 /// `smime ca chain`.

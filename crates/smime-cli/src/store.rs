@@ -1,14 +1,18 @@
 //! The store as the commands see it: where it is (`--store`, `$SMIME_STORE`, the user's data
 //! directory), who acts (`--as`, `$SMIME_ACTOR`, `$USER`) and how its private keys are
-//! unlocked (`--passphrase-file` / `$SMIME_PASSPHRASE_FILE`, or `--key-file` /
-//! `$SMIME_KEY_FILE`). Every refusal names the store and says what to do.
+//! unlocked (`--passphrase-file` / `$SMIME_PASSPHRASE_FILE`, `--key-file` /
+//! `$SMIME_KEY_FILE`, or an AES key in a PKCS#11 token), and which PKCS#11 token holds keys
+//! (`--pkcs11-module` / `$SMIME_PKCS11_MODULE`, `--token` / `$SMIME_TOKEN`, `--pin-file` /
+//! `$SMIME_PIN_FILE`). Every refusal names the store and says what to do.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use anyhow::{anyhow, bail, Context, Result};
 use smime_store::kek::{read_secret_file, Kek};
 use smime_store::key_store::KekSource;
+use smime_store::pkcs11::{read_pin_file, Token, SOFTHSM2_MODULE};
 use smime_store::roles::Actor;
 use smime_store::Store;
 use x509_cert::Certificate;
@@ -98,6 +102,53 @@ pub fn key_file(flags: &StoreFlags) -> Option<PathBuf> {
     flag_or_env(&flags.key_file, "SMIME_KEY_FILE")
 }
 
+/// The PKCS#11 module: `--pkcs11-module`, `$SMIME_PKCS11_MODULE`, else SoftHSM2's.
+pub fn pkcs11_module(flags: &StoreFlags) -> PathBuf {
+    flag_or_env(&flags.pkcs11_module, "SMIME_PKCS11_MODULE")
+        .unwrap_or_else(|| PathBuf::from(SOFTHSM2_MODULE))
+}
+
+/// The token label: `--token`, `$SMIME_TOKEN`.
+pub fn token_label(flags: &StoreFlags) -> Option<String> {
+    flags.token.clone().or_else(|| {
+        std::env::var("SMIME_TOKEN")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+    })
+}
+
+/// The PIN file: `--pin-file`, `$SMIME_PIN_FILE`.
+pub fn pin_file(flags: &StoreFlags) -> Option<PathBuf> {
+    flag_or_env(&flags.pin_file, "SMIME_PIN_FILE")
+}
+
+/// What to give for a token: the flags, in one sentence for every refusal.
+const TOKEN_FLAGS: &str = "give --token LABEL and --pin-file F (or set $SMIME_TOKEN and \
+     $SMIME_PIN_FILE; the PIN is never an argument), and --pkcs11-module PATH unless the \
+     token is SoftHSM2's";
+
+/// Open the token `label` in the module of the flags and log in with the PIN of the PIN
+/// file; a missing PIN file or a wrong PIN is an error naming both.
+pub fn open_token(flags: &StoreFlags, label: &str) -> Result<Arc<Token>> {
+    let Some(pin_path) = pin_file(flags) else {
+        bail!("PKCS#11 token {label:?}: no PIN file: {TOKEN_FLAGS}");
+    };
+    let pin = read_pin_file(&pin_path)?;
+    Token::open(&pkcs11_module(flags), label, &pin).with_context(|| {
+        format!(
+            "opening PKCS#11 token {label:?} with the PIN from {}",
+            pin_path.display()
+        )
+    })
+}
+
+/// The token the flags name (`--token`), opened; `None` without one.
+pub fn flagged_token(flags: &StoreFlags) -> Result<Option<Arc<Token>>> {
+    token_label(flags)
+        .map(|label| open_token(flags, &label))
+        .transpose()
+}
+
 /// Read a secret file (its first line), naming the flag in errors.
 pub fn secret(path: &Path, what: &str) -> Result<Zeroizing<String>> {
     Ok(read_secret_file(path, what)?)
@@ -110,6 +161,8 @@ pub enum Unlock {
     Passphrase(Zeroizing<String>),
     /// A key file.
     KeyFile(PathBuf),
+    /// The AES key with this label in the token.
+    Token(Arc<Token>, String),
 }
 
 impl Unlock {
@@ -129,8 +182,8 @@ impl Unlock {
                      (or set $SMIME_KEY_FILE)"
                 ),
                 Some("pkcs11") => bail!(
-                    "the store's private keys are sealed under a PKCS#11 token, which the \
-                     command line cannot open yet"
+                    "the store's private keys are sealed under an AES key in a PKCS#11 \
+                     token: {TOKEN_FLAGS}"
                 ),
                 _ => bail!(
                     "the store's private keys are sealed under a passphrase: give \
@@ -145,16 +198,60 @@ impl Unlock {
         match self {
             Unlock::Passphrase(p) => KekSource::Passphrase(p.as_bytes()),
             Unlock::KeyFile(path) => KekSource::KeyFile(path),
+            Unlock::Token(token, label) => KekSource::Token(Arc::clone(token), label),
         }
     }
 }
 
-/// Unlock the store's key-encryption key (a wrong passphrase or key file is an error that
-/// says so; nothing is changed).
-pub fn unlock(store: &Store, flags: &StoreFlags) -> Result<Kek> {
+/// The store's key-encryption key and the PKCS#11 tokens opened for its token keys.
+pub struct Unlocked {
+    /// The key-encryption key.
+    pub kek: Kek,
+    /// The open tokens (the KEK's token, or the one `--token` names), for keys kept there.
+    pub tokens: Vec<Arc<Token>>,
+}
+
+/// Unlock the store's key-encryption key (a wrong passphrase, key file or PIN is an error
+/// that says so; nothing is changed) and open the token the flags name. A KEK in a token
+/// is unlocked through the token the store recorded (`--token` may name it too) with the
+/// PIN of `--pin-file`.
+pub fn unlock(store: &Store, flags: &StoreFlags) -> Result<Unlocked> {
     let kind = store.setting("kek.kind")?;
-    let unlock = Unlock::from_flags(flags, kind.as_deref())?;
-    Ok(store.unlock_kek(unlock.source())?)
+    if kind.as_deref() != Some("pkcs11") {
+        let unlock = Unlock::from_flags(flags, kind.as_deref())?;
+        let kek = store.unlock_kek(unlock.source())?;
+        let tokens = flagged_token(flags)?.into_iter().collect();
+        return Ok(Unlocked { kek, tokens });
+    }
+    let setting = |name: &str| -> Result<String> {
+        store.setting(name)?.ok_or_else(|| {
+            anyhow!(
+                "the store at {} has a PKCS#11 key-encryption key but no {name} setting",
+                store.location()
+            )
+        })
+    };
+    let (recorded, kek_label) = (setting("kek.token")?, setting("kek.label")?);
+    let label = token_label(flags).unwrap_or_else(|| recorded.clone());
+    if label != recorded {
+        bail!(
+            "the store at {} is sealed under PKCS#11 token {recorded:?}, not {label:?} (--token)",
+            store.location()
+        );
+    }
+    if pin_file(flags).is_none() {
+        bail!(
+            "the store at {}: its private keys are sealed under AES key {kek_label:?} in \
+             PKCS#11 token {recorded:?}: {TOKEN_FLAGS}",
+            store.location()
+        );
+    }
+    let token = open_token(flags, &label)?;
+    let kek = store.unlock_kek(KekSource::Token(Arc::clone(&token), &kek_label))?;
+    Ok(Unlocked {
+        kek,
+        tokens: vec![token],
+    })
 }
 
 /// Whether a `--to`/`--from` value names an address rather than a file: no such file,

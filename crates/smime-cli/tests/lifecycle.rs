@@ -286,7 +286,7 @@ fn lifecycle_run_with_ca_files_renews_due_certificate_once() {
         let ca_key = dir.path().join("ca.key");
         let passphrase = dir.path().join("passphrase");
         std::fs::write(&ca_cert, issuing.certificate.to_der().expect("DER")).expect("write");
-        std::fs::write(&ca_key, issuing.key.pkcs8.as_slice()).expect("write");
+        std::fs::write(&ca_key, issuing.key.pkcs8().expect("software key")).expect("write");
         std::fs::write(&passphrase, "lifecycle test passphrase\n").expect("write");
         let ca_args = [
             "--json",

@@ -61,6 +61,24 @@ pub struct StoredKey {
     pub retired: bool,
 }
 
+impl StoredKey {
+    /// The key ready to sign: a sealed key opened with `kek`, a token key found in the
+    /// open token of its label among `tokens` (it signs inside the token).
+    pub fn private_key(&self, kek: &Kek, tokens: &[Arc<Token>]) -> Result<PrivateKey> {
+        match &self.material {
+            KeyMaterial::Sealed(sealed) => {
+                let der = kek.open(&self.id, &self.owner, sealed)?;
+                PrivateKey::from_pem_or_der(&der, &self.id)
+                    .map_err(|e| key_error(&self.id, e.to_string()))
+            }
+            KeyMaterial::Token { token, id } => {
+                PrivateKey::external(Box::new(find_token(tokens, token)?.find_key(id)?))
+                    .map_err(|e| key_error(&self.id, e.to_string()))
+            }
+        }
+    }
+}
+
 /// The keys of every address, oldest first.
 #[derive(Debug, Default)]
 pub struct KeyRing {
@@ -253,17 +271,7 @@ impl KeyRing {
                     ),
                 )
             })?;
-        let private = match &key.material {
-            KeyMaterial::Sealed(sealed) => {
-                let der = kek.open(&key.id, &key.owner, sealed)?;
-                PrivateKey::from_pem_or_der(&der, &key.id)
-                    .map_err(|e| key_error(&key.id, e.to_string()))?
-            }
-            KeyMaterial::Token { token, id } => {
-                PrivateKey::external(Box::new(find_token(tokens, token)?.find_key(id)?))
-                    .map_err(|e| key_error(&key.id, e.to_string()))?
-            }
-        };
+        let private = key.private_key(kek, tokens)?;
         Ok((key.certificate.clone(), key.chain.clone(), private))
     }
 
@@ -359,10 +367,12 @@ fn pkcs8_der(key: &[u8], what: &str) -> Result<Zeroizing<Vec<u8>>> {
 }
 
 fn find_token<'a>(tokens: &'a [Arc<Token>], label: &str) -> Result<&'a Arc<Token>> {
-    tokens
-        .iter()
-        .find(|t| t.label() == label)
-        .ok_or_else(|| key_error(label, "the key's token is not open"))
+    tokens.iter().find(|t| t.label() == label).ok_or_else(|| {
+        key_error(
+            format!("PKCS#11 token {label:?}"),
+            "the key is in this token, which is not open (give the token and its PIN)",
+        )
+    })
 }
 
 fn valid_at(certificate: &Certificate, now: SystemTime) -> bool {

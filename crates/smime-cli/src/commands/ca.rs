@@ -4,12 +4,14 @@
 //! Revocation and publication (`revoke`, `crl`, `serve`) are in `ca_revocation`.
 
 use std::io::Write;
+use std::sync::Arc;
 
 use anyhow::Result;
+use smime_ca::ca_keys::{CaKeyMaterial, TokenKeys};
 use smime_ca::ca_store;
 use smime_ca::csr::verify_request;
 use smime_ca::delivery::pkcs12;
-use smime_ca::hierarchy::{create, CaOptions};
+use smime_ca::hierarchy::{create, create_with, CaOptions};
 use smime_ca::issue::{issue_set, CertificateRequest, SubjectKey};
 use smime_ca::keygen::KeyAlgorithm;
 use smime_ca::organization::Organization;
@@ -36,7 +38,7 @@ pub fn run(command: &CaCommand, flags: &StoreFlags) -> Result<()> {
 fn init(args: &CaInitArgs, flags: &StoreFlags) -> Result<()> {
     let store = crate::store::open(flags)?;
     let actor = crate::store::actor(&store, flags)?;
-    let kek = crate::store::unlock(&store, flags)?;
+    let keys = crate::store::unlock(&store, flags)?;
     let mut organization = Organization::new(&args.name, &args.domains)?;
     if let Some(id) = &args.org_id {
         organization = organization.with_identifier(id)?;
@@ -57,11 +59,29 @@ fn init(args: &CaInitArgs, flags: &StoreFlags) -> Result<()> {
             store.location()
         );
     }
-    let hierarchy = create(options, crate::store::unix_now())?;
-    ca_store::save(&store, &actor, &kek, &hierarchy)?;
+    let now = crate::store::unix_now();
+    let hierarchy = if args.keys_in_token {
+        // The token the flags name, else the one holding the store's KEK.
+        let Some(token) = keys.tokens.first() else {
+            anyhow::bail!(
+                "--keys-in-token needs the token: give --token LABEL and --pin-file F (or set \
+                 $SMIME_TOKEN and $SMIME_PIN_FILE), and --pkcs11-module PATH unless it is SoftHSM2's"
+            );
+        };
+        create_with(options, now, &mut TokenKeys::new(Arc::clone(token)))?
+    } else {
+        create(options, now)?
+    };
+    ca_store::save(&store, &actor, &keys.kek, &hierarchy)?;
     for ca in std::iter::once(&hierarchy.root).chain(&hierarchy.intermediates) {
+        let kept = match &ca.key.material {
+            CaKeyMaterial::Pkcs8(_) => "key sealed in the store".to_string(),
+            CaKeyMaterial::Token { token, .. } => {
+                format!("key in PKCS#11 token {:?}", token.label())
+            }
+        };
         eprintln!(
-            "made CA {}: {} (SHA-256 {})",
+            "made CA {}: {} (SHA-256 {}, {kept})",
             ca.label,
             smime::crypto::describe_name(&ca.certificate.tbs_certificate.subject),
             smime::crypto::certificate_fingerprint_sha256(&ca.certificate)
@@ -109,8 +129,9 @@ fn p12_path(out: &std::path::Path, usage: &str, pair: bool) -> std::path::PathBu
 fn issue_command(args: &CaIssueArgs, flags: &StoreFlags) -> Result<()> {
     let store = crate::store::open(flags)?;
     let actor = crate::store::actor(&store, flags)?;
-    let kek = crate::store::unlock(&store, flags)?;
-    let ca = ca_store::load(&store, &actor, &kek)?;
+    let keys = crate::store::unlock(&store, flags)?;
+    let kek = &keys.kek;
+    let ca = ca_store::load(&store, &actor, kek, &keys.tokens)?;
     let profile = Profile::from_name(&args.profile)?;
     let usages = match &args.usage {
         Some(u) => vec![Usage::from_name(u)?],
@@ -165,7 +186,7 @@ fn issue_command(args: &CaIssueArgs, flags: &StoreFlags) -> Result<()> {
         if let Some(key) = &cert.key {
             store.add_key(
                 &actor,
-                &kek,
+                kek,
                 &key.pkcs8,
                 NewKey {
                     owner: Some(&args.email),

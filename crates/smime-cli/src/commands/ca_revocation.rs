@@ -59,8 +59,8 @@ fn issuing_ca(
         }
         (None, Some(_)) => Err(anyhow!("--ca-key needs --ca-cert")),
         (None, None) if need_key => {
-            let kek = crate::store::unlock(store, flags)?;
-            let ca = ca_store::load(store, actor, &kek)?;
+            let keys = crate::store::unlock(store, flags)?;
+            let ca = ca_store::load(store, actor, &keys.kek, &keys.tokens)?;
             Ok((ca.certificate, Some(ca.key)))
         }
         (None, None) => {

@@ -48,11 +48,11 @@ fn run_from_store(args: &DecryptArgs, flags: &StoreFlags, policy: CryptoPolicy) 
         (None, Some(own)) => vec![own.clone()],
         (None, None) => addressees_with_keys(&store, &actor, &message)?,
     };
-    let kek = store::unlock(&store, flags)?;
+    let keys = store::unlock(&store, flags)?;
     let mut last = None;
     for owner in &owners {
         let (report, plain) = store
-            .decrypt(&actor, &kek, &[], owner, &message, policy)
+            .decrypt(&actor, &keys.kek, &keys.tokens, owner, &message, policy)
             .with_context(|| format!("decrypting for {owner}"))?;
         if let (DecryptStatus::Decrypted, Some(plain)) = (report.status, plain) {
             let mut output = Output::create_held(args.io.output.as_deref())?;

@@ -65,6 +65,8 @@ pub fn run(args: &LifecycleRunArgs, flags: &StoreFlags) -> Result<bool> {
     // Our CA from files (`--ca-cert`, `--ca-key`), else the one `smime ca init` keeps in
     // the store; without either every due certificate is reported as a failed renewal and
     // the expiry notices still go out.
+    // The KEK when the store's CA needed it (unlocked once: a token logs in once).
+    let mut unlocked = None;
     let ca = match (&args.ca_cert, &args.ca_key) {
         (Some(cert), Some(key)) => {
             let certificate = crate::load::certificate(cert)?;
@@ -84,15 +86,17 @@ pub fn run(args: &LifecycleRunArgs, flags: &StoreFlags) -> Result<bool> {
             Some((certificate, key, organization, urls, chain))
         }
         _ if smime_ca::ca_store::has_ca(&store)? => {
-            let kek = crate::store::unlock(&store, flags)?;
-            let ca = smime_ca::ca_store::load(&store, &actor, &kek)?;
+            let keys = crate::store::unlock(&store, flags)?;
+            let ca = smime_ca::ca_store::load(&store, &actor, &keys.kek, &keys.tokens)?;
+            unlocked = Some(keys.kek);
             Some((ca.certificate, ca.key, ca.organization, ca.urls, ca.chain))
         }
         _ => None,
     };
-    let kek = match ca {
-        Some(_) => Some(crate::store::unlock(&store, flags)?),
-        None => None,
+    let kek = match (&ca, unlocked) {
+        (Some(_), Some(kek)) => Some(kek),
+        (Some(_), None) => Some(crate::store::unlock(&store, flags)?.kek),
+        (None, _) => None,
     };
     let reissue = match (&ca, &kek) {
         (Some((certificate, key, organization, urls, chain)), Some(_)) => Some(CaReissue {

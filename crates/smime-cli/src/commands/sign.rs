@@ -47,10 +47,10 @@ pub fn run(args: &SignArgs, flags: &StoreFlags) -> Result<()> {
         // use is audited there.
         let store = store::open(flags)?;
         let actor = store::actor(&store, flags)?;
-        let kek = store::unlock(&store, flags)?;
+        let keys = store::unlock(&store, flags)?;
         for address in &args.from {
             let (certificate, stored_chain, key) = store
-                .signing_key(&actor, &kek, &[], address, SystemTime::now())
+                .signing_key(&actor, &keys.kek, &keys.tokens, address, SystemTime::now())
                 .with_context(|| format!("--from {address}"))?;
             let mut signer_chain = stored_chain;
             signer_chain.extend(chain.iter().cloned());

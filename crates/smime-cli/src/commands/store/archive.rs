@@ -47,7 +47,7 @@ pub fn export(args: &StoreExportArgs, flags: &StoreFlags) -> Result<()> {
     }
     let store = store::open(flags)?;
     let actor = store::actor(&store, flags)?;
-    let kek = store::unlock(&store, flags)?;
+    let kek = store::unlock(&store, flags)?.kek;
     let p12 = store.export_pkcs12(&actor, &kek, &args.address, &password)?;
     write_private(&args.out, &p12)?;
     eprintln!(

@@ -44,7 +44,7 @@ pub fn run(args: &StoreImportArgs, flags: &StoreFlags) -> Result<()> {
         // Every key of the file (Windows exports may hold several), each with its chain;
         // a file of certificates only needs no unlocking.
         if !contents.identities.is_empty() {
-            let kek = store::unlock(&store, flags)?;
+            let kek = store::unlock(&store, flags)?.kek;
             for identity in &contents.identities {
                 let key = store.add_key(
                     &actor,

@@ -29,13 +29,23 @@ pub fn run(command: &StoreCommand, flags: &StoreFlags) -> Result<bool> {
 }
 
 /// `smime store init`: create the store, make the acting principal its first admin and
-/// record the key-encryption key (a passphrase stretched with Argon2id, or a key file,
-/// generated when missing).
+/// record the key-encryption key (a passphrase stretched with Argon2id, a key file,
+/// generated when missing, or an AES-256 key in a PKCS#11 token, made there when missing).
 fn init(args: &StoreInitArgs, flags: &StoreFlags) -> Result<()> {
     let name = store::actor_name(flags)?;
-    // Read the secret before creating anything: a missing passphrase file leaves no
-    // half-made store behind.
-    let unlock = Unlock::from_flags(flags, None)?;
+    // Read the secret (or open the token) before creating anything: a missing passphrase
+    // file or a wrong PIN leaves no half-made store behind.
+    let unlock = if args.kek_in_token {
+        if store::passphrase_file(flags).is_some() || store::key_file(flags).is_some() {
+            bail!("--kek-in-token replaces --passphrase-file and --key-file: give one of them");
+        }
+        let Some(label) = store::token_label(flags) else {
+            bail!("--kek-in-token needs the token: give --token LABEL (or set $SMIME_TOKEN) and --pin-file F");
+        };
+        Unlock::Token(store::open_token(flags, &label)?, args.kek_label.clone())
+    } else {
+        Unlock::from_flags(flags, None)?
+    };
     if let Unlock::KeyFile(path) = &unlock {
         if !path.exists() {
             Kek::generate_key_file(path)?;
@@ -68,12 +78,14 @@ fn init(args: &StoreInitArgs, flags: &StoreFlags) -> Result<()> {
         )?;
     }
     eprintln!(
-        "smime: initialised the {} store at {}: admin {name}, keys sealed under a {}",
+        "smime: initialised the {} store at {}: admin {name}, keys sealed under {}",
         store.backend().name(),
         store.location(),
-        match unlock {
-            Unlock::Passphrase(_) => "passphrase (Argon2id)",
-            Unlock::KeyFile(_) => "key file",
+        match &unlock {
+            Unlock::Passphrase(_) => "a passphrase (Argon2id)".to_string(),
+            Unlock::KeyFile(_) => "a key file".to_string(),
+            Unlock::Token(token, label) =>
+                format!("AES-256 key {label:?} in PKCS#11 token {:?}", token.label()),
         }
     );
     Ok(())

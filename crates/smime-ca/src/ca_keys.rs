@@ -1,0 +1,142 @@
+//! Where the CA's own keys are made: in software ([`crate::keygen`], then sealed in the
+//! store) or inside a PKCS#11 token, where they are generated sensitive and never
+//! extractable (PKCS#11 v2.40 4.9: CKA_SENSITIVE true, CKA_EXTRACTABLE false) and sign
+//! there. [`crate::hierarchy::create_with`] takes either as a [`CaKeySource`].
+
+use std::sync::Arc;
+
+use smime::crypto::PrivateKey;
+use smime_store::pkcs11::{Token, TokenCurve};
+use zeroize::Zeroizing;
+
+use crate::keygen::{generate, GeneratedKey, KeyAlgorithm};
+use crate::signing::crypto;
+use crate::{Error, Result};
+
+/// Octets of the random CKA_ID given to each CA key made in a token.
+const TOKEN_ID_OCTETS: usize = 16;
+
+/// Where a CA's private key is.
+pub enum CaKeyMaterial {
+    /// PKCS#8 (RFC 5958), to seal in the store.
+    Pkcs8(Zeroizing<Vec<u8>>),
+    /// In a PKCS#11 token under this CKA_ID.
+    Token {
+        /// The token.
+        token: Arc<Token>,
+        /// The key's CKA_ID (unique per key).
+        id: Vec<u8>,
+    },
+}
+
+/// A CA key pair: ready to sign, and where it is kept.
+pub struct CaKey {
+    /// What was generated.
+    pub algorithm: KeyAlgorithm,
+    /// The key, ready to sign (inside the token for a token key).
+    pub key: PrivateKey,
+    /// Where the private key is.
+    pub material: CaKeyMaterial,
+}
+
+impl std::fmt::Debug for CaKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.material {
+            CaKeyMaterial::Pkcs8(_) => write!(f, "CaKey({}, software)", self.algorithm.name()),
+            CaKeyMaterial::Token { token, .. } => {
+                write!(
+                    f,
+                    "CaKey({}, token {:?})",
+                    self.algorithm.name(),
+                    token.label()
+                )
+            }
+        }
+    }
+}
+
+impl CaKey {
+    /// The PKCS#8 of a software key; `None` for a key in a token (it never leaves it).
+    pub fn pkcs8(&self) -> Option<&[u8]> {
+        match &self.material {
+            CaKeyMaterial::Pkcs8(der) => Some(der.as_slice()),
+            CaKeyMaterial::Token { .. } => None,
+        }
+    }
+}
+
+impl From<GeneratedKey> for CaKey {
+    fn from(generated: GeneratedKey) -> CaKey {
+        CaKey {
+            algorithm: generated.algorithm,
+            key: generated.key,
+            material: CaKeyMaterial::Pkcs8(generated.pkcs8),
+        }
+    }
+}
+
+/// Makes the key pair of each CA of a hierarchy.
+pub trait CaKeySource {
+    /// A new key pair of `algorithm` for the CA labelled `label` (`root`, `intermediate-1`).
+    fn make(&mut self, label: &str, algorithm: KeyAlgorithm) -> Result<CaKey>;
+}
+
+/// Keys generated in software by the crypto backend ([`generate`]).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SoftwareKeys;
+
+impl CaKeySource for SoftwareKeys {
+    fn make(&mut self, _label: &str, algorithm: KeyAlgorithm) -> Result<CaKey> {
+        generate(algorithm).map(CaKey::from)
+    }
+}
+
+/// Keys generated inside a PKCS#11 token: CKA_LABEL `smime ca:<label>`, a random CKA_ID.
+/// EC P-256/P-384 through CKM_EC_KEY_PAIR_GEN, RSA 3072/4096 through
+/// CKM_RSA_PKCS_KEY_PAIR_GEN; a token that cannot make one is named with its answer.
+#[derive(Debug, Clone)]
+pub struct TokenKeys {
+    token: Arc<Token>,
+}
+
+impl TokenKeys {
+    /// Make the CA keys in `token` (opened and logged in).
+    pub fn new(token: Arc<Token>) -> TokenKeys {
+        TokenKeys { token }
+    }
+}
+
+impl CaKeySource for TokenKeys {
+    fn make(&mut self, label: &str, algorithm: KeyAlgorithm) -> Result<CaKey> {
+        let what = format!(
+            "a {} key for CA {label} in PKCS#11 token {:?}",
+            algorithm.name(),
+            self.token.label()
+        );
+        let mut id = vec![0u8; TOKEN_ID_OCTETS];
+        aws_lc_rs::rand::fill(&mut id).map_err(|_| Error::Crypto {
+            what: what.clone(),
+            reason: "the random generator failed making its CKA_ID".into(),
+        })?;
+        let cka_label = format!("smime ca:{label}");
+        let generated = match algorithm {
+            KeyAlgorithm::P256 => self.token.generate_ec(&cka_label, &id, TokenCurve::P256),
+            KeyAlgorithm::P384 => self.token.generate_ec(&cka_label, &id, TokenCurve::P384),
+            KeyAlgorithm::Rsa3072 => self.token.generate_rsa(&cka_label, &id, 3072),
+            KeyAlgorithm::Rsa4096 => self.token.generate_rsa(&cka_label, &id, 4096),
+        };
+        let key = generated.map_err(|e| Error::Refused {
+            what: what.clone(),
+            reason: format!("the token cannot make it: {e}"),
+        })?;
+        let key = PrivateKey::external(Box::new(key)).map_err(|e| crypto(&what, e))?;
+        Ok(CaKey {
+            algorithm,
+            key,
+            material: CaKeyMaterial::Token {
+                token: Arc::clone(&self.token),
+                id,
+            },
+        })
+    }
+}

@@ -1,0 +1,433 @@
+//! The CA with its keys in a PKCS#11 token (SoftHSM2), end to end through the binary on
+//! SQLite and PostgreSQL: a store whose key-encryption key is an AES key in the token
+//! (`store init --kek-in-token`), `ca init --keys-in-token` (P-384, the default), a person
+//! issued and accepted by `openssl verify`, a CRL accepted by `openssl crl -verify`, mail
+//! signed with `sign --from` accepted by `openssl cms -verify`; the CA keys are token rows
+//! without a sealed blob and refuse to leave the token; without the token flags or with a
+//! wrong PIN the store does not open (exit 2, the message names the flags or the PIN).
+//!
+//! One SoftHSM2 directory serves the file (SOFTHSM2_CONF is read once per process when the
+//! module is initialised); each backend gets its own token.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use common::*;
+use smime_store::keys::KeyMaterial;
+use smime_store::pkcs11::{Token, SOFTHSM2_MODULE};
+use smime_store::testing::each_backend;
+use smime_store::Store;
+
+const PIN: &str = "4321";
+/// The tokens of the tests: one per store backend, one for the RSA test. All are made
+/// before the module is loaded in this process, which may not see tokens made later.
+const BACKEND_TOKENS: [&str; 2] = ["smime-ca-0", "smime-ca-1"];
+const RSA_TOKEN: &str = "smime-ca-rsa";
+
+/// The SoftHSM2 configuration of this test process.
+struct Hsm {
+    dir: tempfile::TempDir,
+}
+
+impl Hsm {
+    fn conf(&self) -> PathBuf {
+        self.dir.path().join("softhsm2.conf")
+    }
+
+    /// Initialise a new token `label` with user PIN [`PIN`].
+    fn init_token(&self, label: &str) {
+        let out = Command::new("softhsm2-util")
+            .env("SOFTHSM2_CONF", self.conf())
+            .args(["--init-token", "--free", "--label", label])
+            .args(["--pin", PIN, "--so-pin", "12345678"])
+            .output()
+            .expect("softhsm2-util");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// The SoftHSM2 directory, with SOFTHSM2_CONF set for this process before any module is
+/// loaded; `None` (skipped) without SoftHSM2 unless SMIME_TEST_REQUIRE_PEERS is set.
+fn hsm() -> Option<&'static Hsm> {
+    static HSM: OnceLock<Hsm> = OnceLock::new();
+    if !require_peers(&["openssl", "softhsm2-util"]) {
+        return None;
+    }
+    assert!(
+        Path::new(SOFTHSM2_MODULE).exists(),
+        "softhsm2-util is installed but its module {SOFTHSM2_MODULE} is not"
+    );
+    Some(HSM.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let tokens = dir.path().join("tokens");
+        fs::create_dir(&tokens).expect("token directory");
+        fs::write(
+            dir.path().join("softhsm2.conf"),
+            format!(
+                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+                tokens.display()
+            ),
+        )
+        .expect("softhsm2.conf");
+        let hsm = Hsm { dir };
+        for label in BACKEND_TOKENS.into_iter().chain([RSA_TOKEN]) {
+            hsm.init_token(label);
+        }
+        // Set once, before the module is initialised in this process.
+        std::env::set_var("SOFTHSM2_CONF", hsm.conf());
+        hsm
+    }))
+}
+
+/// One run: a store at `location`, a token `label`, files in `dir`.
+struct Run<'a> {
+    hsm: &'a Hsm,
+    location: String,
+    dir: PathBuf,
+    label: String,
+}
+
+impl Run<'_> {
+    fn file(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// `smime` with the store and actor, no secret from the environment, and `flags`
+    /// (global flags such as --token) before `args`.
+    fn smime_with(&self, flags: &[&str], args: &[&str]) -> Outcome {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_smime"));
+        cmd.env("SMIME_STORE", &self.location)
+            .env("SMIME_ACTOR", "admin")
+            .env("SOFTHSM2_CONF", self.hsm.conf());
+        for var in [
+            "SMIME_PASSPHRASE_FILE",
+            "SMIME_KEY_FILE",
+            "SMIME_TOKEN",
+            "SMIME_PIN_FILE",
+            "SMIME_PKCS11_MODULE",
+        ] {
+            cmd.env_remove(var);
+        }
+        run(cmd.args(flags).args(args))
+    }
+
+    /// `smime` with the token flags and the right PIN file.
+    fn smime(&self, args: &[&str]) -> Outcome {
+        let pin = self.file("pin.txt");
+        self.smime_with(
+            &[
+                "--pkcs11-module",
+                SOFTHSM2_MODULE,
+                "--token",
+                &self.label,
+                "--pin-file",
+                path(&pin),
+            ],
+            args,
+        )
+    }
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
+
+fn openssl(dir: &Path, args: &[&str]) -> Outcome {
+    run(Command::new("openssl").current_dir(dir).args(args))
+}
+
+/// The PEM blocks of `pem`, each as its own PEM text.
+fn pem_blocks(pem: &str) -> Vec<String> {
+    pem.split_inclusive("-----END CERTIFICATE-----\n")
+        .filter(|b| b.contains("BEGIN CERTIFICATE"))
+        .map(|b| b.trim_start().to_string())
+        .collect()
+}
+
+#[test]
+fn ca_init_keys_in_token_issue_crl_openssl_accepts_and_keys_stay_in_token() {
+    let Some(hsm) = hsm() else { return };
+    let runs = AtomicUsize::new(0);
+    each_backend(|location| {
+        let n = runs.fetch_add(1, Ordering::SeqCst);
+        let label = BACKEND_TOKENS[n].to_string();
+        let run_dir = tempfile::tempdir_in(hsm.dir.path()).expect("run directory");
+        let r = Run {
+            hsm,
+            location: location.to_string(),
+            dir: run_dir.path().to_path_buf(),
+            label: label.clone(),
+        };
+        fs::write(r.file("pin.txt"), format!("{PIN}\n")).expect("pin");
+        fs::write(r.file("wrong-pin.txt"), "0000\n").expect("pin");
+
+        // --kek-in-token without a token is refused before anything is made.
+        let no_token = r.smime_with(&[], &["store", "init", "--kek-in-token"]);
+        no_token.assert_code(2);
+        assert!(no_token.stderr.contains("--token"), "{no_token}");
+
+        let init = r.smime(&["store", "init", "--kek-in-token"]);
+        init.assert_ok();
+        assert!(init.stderr.contains("PKCS#11 token"), "{init}");
+
+        let ca_init = r.smime(&[
+            "ca",
+            "init",
+            "--name",
+            "Token Org",
+            "--domain",
+            "example.org",
+            "--keys-in-token",
+        ]);
+        ca_init.assert_ok();
+        assert!(
+            ca_init
+                .stderr
+                .contains(&format!("key in PKCS#11 token {label:?}")),
+            "{ca_init}"
+        );
+
+        let chain = r.file("chain.pem");
+        r.smime(&["ca", "chain", "--out", path(&chain)]).assert_ok();
+        let blocks = pem_blocks(&fs::read_to_string(&chain).expect("chain"));
+        assert_eq!(blocks.len(), 2, "{blocks:?}");
+        fs::write(r.file("inter.pem"), &blocks[0]).expect("write");
+        fs::write(r.file("root.pem"), &blocks[1]).expect("write");
+        // P-384 keys made in the token, signing with ECDSA-SHA384 (RFC 5758 3.2).
+        let text = openssl(&r.dir, &["x509", "-in", "inter.pem", "-noout", "-text"]);
+        text.assert_ok();
+        let text = text.stdout_text();
+        assert!(text.contains("ecdsa-with-SHA384"), "{text}");
+        assert!(text.contains("NIST CURVE: P-384"), "{text}");
+
+        // The issuing CA signs a person's pair inside the token.
+        r.smime(&[
+            "ca",
+            "issue",
+            "--email",
+            "alice@example.org",
+            "--name",
+            "Alice Example",
+            "--out",
+            path(&r.file("alice.pem")),
+        ])
+        .assert_ok();
+        let certs = pem_blocks(&fs::read_to_string(r.file("alice.pem")).expect("alice"));
+        assert_eq!(certs.len(), 2, "{certs:?}");
+        fs::write(r.file("alice-sign.pem"), &certs[0]).expect("write");
+        let verified = openssl(
+            &r.dir,
+            &[
+                "verify",
+                "-CAfile",
+                "root.pem",
+                "-untrusted",
+                "inter.pem",
+                "-purpose",
+                "smimesign",
+                "alice-sign.pem",
+            ],
+        );
+        verified.assert_ok();
+        assert!(
+            verified.stdout_text().contains("alice-sign.pem: OK"),
+            "{verified}"
+        );
+
+        // Her key is sealed under the token's AES key: sign --from opens it.
+        fs::write(
+            r.file("mail.eml"),
+            plain_message("alice@example.org", "Signed under a token KEK."),
+        )
+        .expect("write");
+        r.smime(&[
+            "sign",
+            "--from",
+            "alice@example.org",
+            "--in",
+            path(&r.file("mail.eml")),
+            "--out",
+            path(&r.file("signed.eml")),
+        ])
+        .assert_ok();
+        openssl(
+            &r.dir,
+            &[
+                "cms",
+                "-verify",
+                "-in",
+                "signed.eml",
+                "-CAfile",
+                "root.pem",
+                "-certfile",
+                "inter.pem",
+                "-out",
+                "verified.eml",
+            ],
+        )
+        .assert_ok();
+
+        // The CRL, signed in the token, verifies against the issuing CA.
+        r.smime(&["ca", "crl", "--out", path(&r.file("ca.crl"))])
+            .assert_ok();
+        let crl = openssl(
+            &r.dir,
+            &[
+                "crl",
+                "-inform",
+                "DER",
+                "-in",
+                "ca.crl",
+                "-CAfile",
+                "chain.pem",
+                "-noout",
+                "-verify",
+            ],
+        );
+        crl.assert_ok();
+        assert!(crl.stderr.contains("verify OK"), "{crl}");
+
+        // Both CA keys are token rows (no sealed blob) and do not leave the token.
+        let store = Store::open(location).expect("store");
+        let admin = store.actor("admin").expect("admin");
+        let token = Token::open(Path::new(SOFTHSM2_MODULE), &label, PIN).expect("token");
+        for owner in ["ca:root", "ca:intermediate-1"] {
+            let ring = store.key_ring(&admin, Some(owner)).expect("ring");
+            let history = ring.history(owner);
+            assert_eq!(history.len(), 1, "{owner}");
+            let KeyMaterial::Token { token: held_in, id } = &history[0].material else {
+                panic!("{owner}: not a token key: {:?}", history[0].material);
+            };
+            assert_eq!(held_in, &label);
+            let err = Arc::clone(&token)
+                .find_key(id)
+                .expect("the CA key is in the token")
+                .try_extract()
+                .expect_err("the CA key left the token");
+            assert!(
+                err.to_string().contains("KeyUnextractable"),
+                "{owner}: {err}"
+            );
+        }
+        drop(store);
+
+        // Without the token flags the store does not open, and the message names them.
+        let bare = r.smime_with(
+            &[],
+            &["ca", "issue", "--email", "bob@example.org", "--name", "Bob"],
+        );
+        bare.assert_code(2);
+        assert!(
+            bare.stderr.contains("--pin-file") && bare.stderr.contains("--token"),
+            "{bare}"
+        );
+        assert!(bare.stderr.contains(&label), "{bare}");
+
+        // A wrong PIN is named as such, with the file it came from.
+        let wrong = r.smime_with(
+            &[
+                "--token",
+                &label,
+                "--pin-file",
+                path(&r.file("wrong-pin.txt")),
+            ],
+            &["ca", "issue", "--email", "bob@example.org", "--name", "Bob"],
+        );
+        wrong.assert_code(2);
+        assert!(
+            wrong.stderr.contains("wrong PIN") && wrong.stderr.contains("wrong-pin.txt"),
+            "{wrong}"
+        );
+    });
+}
+
+#[test]
+fn ca_init_keys_in_token_rsa3072_issues_openssl_verifies() {
+    let Some(hsm) = hsm() else { return };
+    let label = RSA_TOKEN;
+    let run_dir = tempfile::tempdir_in(hsm.dir.path()).expect("run directory");
+    let r = Run {
+        hsm,
+        location: run_dir.path().join("store.sqlite").display().to_string(),
+        dir: run_dir.path().to_path_buf(),
+        label: label.to_string(),
+    };
+    fs::write(r.file("pin.txt"), format!("{PIN}\n")).expect("pin");
+    fs::write(r.file("pass.txt"), "a passphrase\n").expect("pass");
+    // A passphrase store whose CA keys are in the token: --token names it.
+    let pass = r.file("pass.txt");
+    r.smime(&["--passphrase-file", path(&pass), "store", "init"])
+        .assert_ok();
+    r.smime(&[
+        "--passphrase-file",
+        path(&pass),
+        "ca",
+        "init",
+        "--name",
+        "RSA Token Org",
+        "--domain",
+        "example.org",
+        "--key-algorithm",
+        "rsa3072",
+        "--keys-in-token",
+    ])
+    .assert_ok();
+    r.smime(&["ca", "chain", "--out", path(&r.file("chain.pem"))])
+        .assert_ok();
+    let blocks = pem_blocks(&fs::read_to_string(r.file("chain.pem")).expect("chain"));
+    fs::write(r.file("inter.pem"), &blocks[0]).expect("write");
+    fs::write(r.file("root.pem"), &blocks[1]).expect("write");
+    r.smime(&[
+        "--passphrase-file",
+        path(&pass),
+        "ca",
+        "issue",
+        "--email",
+        "carol@example.org",
+        "--usage",
+        "sign",
+        "--out",
+        path(&r.file("carol.pem")),
+    ])
+    .assert_ok();
+    let text = openssl(&r.dir, &["x509", "-in", "inter.pem", "-noout", "-text"]);
+    assert!(
+        text.stdout_text().contains("Public-Key: (3072 bit)"),
+        "{text}"
+    );
+    openssl(
+        &r.dir,
+        &[
+            "verify",
+            "-CAfile",
+            "root.pem",
+            "-untrusted",
+            "inter.pem",
+            "carol.pem",
+        ],
+    )
+    .assert_ok();
+    // Without --token the passphrase store opens but the CA key's token is not open.
+    let no_token = r.smime_with(
+        &["--passphrase-file", path(&pass)],
+        &[
+            "ca",
+            "issue",
+            "--email",
+            "dan@example.org",
+            "--usage",
+            "sign",
+        ],
+    );
+    no_token.assert_code(2);
+    assert!(no_token.stderr.contains("not open"), "{no_token}");
+}
