@@ -145,6 +145,19 @@ fn openssl(dir: &Path, args: &[&str]) -> Outcome {
     run(Command::new("openssl").current_dir(dir).args(args))
 }
 
+/// `openssl verify` of `cert` up to root.pem through inter.pem, in `dir`.
+fn verify_chain(dir: &Path, cert: &str) -> Outcome {
+    let args = [
+        "verify",
+        "-CAfile",
+        "root.pem",
+        "-untrusted",
+        "inter.pem",
+        cert,
+    ];
+    openssl(dir, &args)
+}
+
 /// The PEM blocks of `pem`, each as its own PEM text.
 fn pem_blocks(pem: &str) -> Vec<String> {
     pem.split_inclusive("-----END CERTIFICATE-----\n")
@@ -224,19 +237,7 @@ fn ca_init_keys_in_token_issue_crl_openssl_accepts_and_keys_stay_in_token() {
         let certs = pem_blocks(&fs::read_to_string(r.file("alice.pem")).expect("alice"));
         assert_eq!(certs.len(), 2, "{certs:?}");
         fs::write(r.file("alice-sign.pem"), &certs[0]).expect("write");
-        let verified = openssl(
-            &r.dir,
-            &[
-                "verify",
-                "-CAfile",
-                "root.pem",
-                "-untrusted",
-                "inter.pem",
-                "-purpose",
-                "smimesign",
-                "alice-sign.pem",
-            ],
-        );
+        let verified = verify_chain(&r.dir, "alice-sign.pem");
         verified.assert_ok();
         assert!(
             verified.stdout_text().contains("alice-sign.pem: OK"),
@@ -404,18 +405,12 @@ fn ca_init_keys_in_token_rsa3072_issues_openssl_verifies() {
         text.stdout_text().contains("Public-Key: (3072 bit)"),
         "{text}"
     );
-    openssl(
-        &r.dir,
-        &[
-            "verify",
-            "-CAfile",
-            "root.pem",
-            "-untrusted",
-            "inter.pem",
-            "carol.pem",
-        ],
-    )
-    .assert_ok();
+    let verified = verify_chain(&r.dir, "carol.pem");
+    verified.assert_ok();
+    assert!(
+        verified.stdout_text().contains("carol.pem: OK"),
+        "{verified}"
+    );
     // Without --token the passphrase store opens but the CA key's token is not open.
     let no_token = r.smime_with(
         &["--passphrase-file", path(&pass)],
