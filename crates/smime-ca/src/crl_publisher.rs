@@ -1,11 +1,13 @@
 //! Keeping a CA's published CRL current (RFC 5280 5): a new CRL on every revocation and on
 //! schedule, each with a larger cRLNumber (5.2.3).
 //!
-//! CRL numbers are `max(previous + 1, thisUpdate in unix seconds)`: they grow with every CRL
-//! this process issues and, because they follow the clock, across restarts and across
-//! several `smime ca serve` nodes sharing a store, with nothing to persist (a CA issues far
-//! fewer than one CRL per second). A caller that keeps the last number (the store's `ca`
-//! table) passes it to [`CrlPublisher::starting_after`].
+//! CRL numbers: the publisher proposes `max(previous + 1, thisUpdate in unix seconds)` and
+//! the revocation source has the last word ([`RevocationSource::next_crl_number`]). The
+//! store's source records every number it hands out (`ca` table, one counter per CA key),
+//! so numbers grow across restarts and across several `smime ca serve` nodes sharing a
+//! store, and two nodes never sign different CRLs with the same number, even in the same
+//! second or with a clock set back. A source in memory takes the proposal, which still
+//! follows the clock; [`CrlPublisher::starting_after`] seeds the previous number.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -71,7 +73,7 @@ impl CrlPublisher {
     pub fn publish(&self, now: SystemTime) -> Result<(u64, Vec<u8>)> {
         let revoked = self.source.revoked()?;
         let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-        let number = next_number(last.number, now);
+        let number = self.source.next_crl_number(next_number(last.number, now))?;
         let der = self.issuer.issue(&revoked, number, now)?;
         *last = Published {
             number,

@@ -184,6 +184,13 @@ pub trait RevocationSource: Send + Sync {
     fn revoked(&self) -> Result<Vec<RevokedEntry>>;
     /// The status of one serial of the CA.
     fn status(&self, serial: &Serial) -> Result<SerialStatus>;
+    /// The cRLNumber of the CA's next CRL (RFC 5280 5.2.3), given `floor`, the number the
+    /// publisher would use on its own: a source that keeps the last number (the store)
+    /// returns `max(last + 1, floor)` and records it, so numbers grow across restarts and
+    /// nodes even when clocks disagree; a source in memory takes `floor`.
+    fn next_crl_number(&self, floor: u64) -> Result<u64> {
+        Ok(floor)
+    }
 }
 
 /// The revocation state of one CA in memory. Without a list of issued serials every serial

@@ -113,6 +113,18 @@ impl RevocationSource for StoreRevocationSource {
             _ => SerialStatus::Unknown,
         })
     }
+
+    fn next_crl_number(&self, floor: u64) -> Result<u64> {
+        Ok(self
+            .store
+            .advance_counter(&crl_counter(&self.ca.key_id), floor)?)
+    }
+}
+
+/// The store counter that holds the last cRLNumber of the CA with key identifier `key_id`
+/// (hex): one per CA key, since a CA renewed with a new key starts a new CRL scope.
+pub fn crl_counter(key_id: &str) -> String {
+    format!("crl-number.{}", key_id.to_ascii_lowercase())
 }
 
 /// What [`revoke`] did to one certificate.

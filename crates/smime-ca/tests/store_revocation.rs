@@ -172,3 +172,74 @@ fn store_revocation_by_serial_and_address_reaches_crl_and_ocsp() {
         }
     });
 }
+
+/// The cRLNumber of a DER CRL, as an integer.
+fn crl_number(der: &[u8]) -> u64 {
+    let crl = x509_cert::crl::CertificateList::from_der(der).expect("CRL");
+    let ext = crl
+        .tbs_cert_list
+        .crl_extensions
+        .iter()
+        .flatten()
+        .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_CRL_NUMBER)
+        .expect("cRLNumber present");
+    let number =
+        x509_cert::ext::pkix::CrlNumber::from_der(ext.extn_value.as_bytes()).expect("cRLNumber");
+    number
+        .0
+        .as_bytes()
+        .iter()
+        .fold(0u64, |n, b| (n << 8) | u64::from(*b))
+}
+
+#[test]
+fn crl_numbers_from_the_store_grow_across_nodes_restarts_and_clocks() {
+    use smime_ca::crl_publisher::CrlPublisher;
+    if !pki::require_openssl() {
+        return;
+    }
+    let pki = pki::Pki::new();
+    let ca = issuing_ca_with_responder(&pki);
+    let ca_key = Arc::new(key(&pki, "ca"));
+    each_backend(|url| {
+        // Two nodes: two store handles, two publishers for the same CA.
+        let publisher = || {
+            let store = Arc::new(Store::open(url).expect("open the store"));
+            let admin = match store.bootstrap_admin("admin") {
+                Ok(admin) => admin,
+                Err(_) => store.actor("admin").expect("admin"),
+            };
+            let source = Arc::new(StoreRevocationSource::new(store, admin, &ca));
+            CrlPublisher::new(
+                CrlIssuer::new(ca.clone(), ca_key.clone()).expect("CRL issuer"),
+                source,
+            )
+        };
+        let (one, two) = (publisher(), publisher());
+        let t = SystemTime::now();
+        let mut numbers = Vec::new();
+        // Both nodes in the same second: in memory both would propose the same number.
+        for node in [&one, &two, &one, &two] {
+            let (number, der) = node.publish(t).expect("publish");
+            assert_eq!(crl_number(&der), number);
+            numbers.push(number);
+        }
+        // A clock set back an hour, then a restarted node (a new publisher, nothing in
+        // memory): the numbers still grow.
+        numbers.push(
+            one.publish(t - Duration::from_secs(3600))
+                .expect("publish")
+                .0,
+        );
+        numbers.push(publisher().publish(t).expect("publish").0);
+        assert!(
+            numbers.windows(2).all(|w| w[0] < w[1]),
+            "cRLNumbers must strictly grow: {numbers:?}"
+        );
+        let floor = t
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs();
+        assert!(numbers[0] >= floor, "{numbers:?}");
+    });
+}

@@ -10,9 +10,8 @@
 
 use std::time::Duration;
 
-use sqlx::Row;
-
-use crate::db::{finish, now, sql_error};
+use crate::ca_state::{delete_ca_row, read_ca_row, write_ca_row};
+use crate::db::{finish, now};
 use crate::{Result, Store};
 
 /// The `ca` row that records lease `name`: `lease.<name>` = `<expires>:<holder>`.
@@ -30,7 +29,7 @@ impl Store {
             let mut tx = self.begin_write().await?;
             let result = async {
                 let at = now();
-                let current = read_lease(&mut tx, &row, name).await?;
+                let current = read_ca_row(&mut tx, &row).await?;
                 let free = match current.as_deref().and_then(|v| v.split_once(':')) {
                     Some((expires, owner)) => {
                         owner == holder || expires.parse::<i64>().map_or(true, |e| e <= at)
@@ -38,15 +37,8 @@ impl Store {
                     None => true,
                 };
                 if free {
-                    sqlx::query(
-                        "INSERT INTO ca (name, value) VALUES ($1, $2) \
-                         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                    )
-                    .bind(&row)
-                    .bind(format!("{}:{holder}", at.saturating_add(ttl)))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(sql_error(format!("take lease {name}")))?;
+                    let value = format!("{}:{holder}", at.saturating_add(ttl));
+                    write_ca_row(&mut tx, &row, &value).await?;
                 }
                 Ok(free)
             }
@@ -61,17 +53,13 @@ impl Store {
         self.block_on(async {
             let mut tx = self.begin_write().await?;
             let result = async {
-                let current = read_lease(&mut tx, &row, name).await?;
+                let current = read_ca_row(&mut tx, &row).await?;
                 if current
                     .as_deref()
                     .and_then(|v| v.split_once(':'))
                     .is_some_and(|(_, owner)| owner == holder)
                 {
-                    sqlx::query("DELETE FROM ca WHERE name = $1")
-                        .bind(&row)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(sql_error(format!("release lease {name}")))?;
+                    delete_ca_row(&mut tx, &row).await?;
                 }
                 Ok(())
             }
@@ -79,19 +67,4 @@ impl Store {
             finish(tx, result).await
         })
     }
-}
-
-async fn read_lease(
-    conn: &mut sqlx::AnyConnection,
-    row: &str,
-    name: &str,
-) -> Result<Option<String>> {
-    sqlx::query("SELECT value FROM ca WHERE name = $1")
-        .bind(row)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(sql_error(format!("read lease {name}")))?
-        .map(|r| r.try_get::<String, _>(0))
-        .transpose()
-        .map_err(sql_error(format!("read lease {name}")))
 }

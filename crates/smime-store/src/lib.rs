@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod ca_state;
 pub mod certs;
 pub mod db;
 pub mod kek;
