@@ -2,7 +2,7 @@
 //! clock: nothing before the window, renewal inside it, nothing on a second run; mail
 //! encrypted to the OLD encryption certificate still opens from the store's key history;
 //! two runs at once renew each certificate once; a certificate of another CA gets a notice
-//! that reaches aiosmtpd.
+//! that reaches aiosmtpd, once per stage (entering the window, then 7 days before expiry).
 //!
 //! The successors come from a test CA (`smime_store::testing::pki`) through the `Reissue`
 //! seam, so what is tested here is the run, the lease and the store side of a renewal.
@@ -331,5 +331,24 @@ fn lifecycle_run_foreign_certificate_notice_reaches_smtp() {
             content.contains(&smime_ca::lifecycle::inventory::time_text(not_after)),
             "{content}"
         );
+        // The next day's run mails nothing: the notice at this stage was recorded.
+        let next_day = run_at(&store, &f, "b", T0 + 21 * DAY, Some(&config));
+        assert!(next_day.notified.is_empty(), "{next_day:?}");
+        assert_eq!(next_day.already_notified.len(), 1, "{next_day:?}");
+        assert_eq!(next_day.notices, NoticeDelivery::None);
+        // Six days before expiry (the 7-day reminder) it is mailed once more.
+        let reminder = run_at(&store, &f, "c", not_after - 6 * DAY, Some(&config));
+        assert_eq!(reminder.notified.len(), 1, "{reminder:?}");
+        let again = run_at(&store, &f, "d", not_after - 5 * DAY, Some(&config));
+        assert!(again.notified.is_empty(), "{again:?}");
+        let second = sink.message(2);
+        assert!(
+            second["content"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("carol@example.org"),
+            "{second}"
+        );
+        assert_eq!(sink.count(), 2, "exactly two notices mailed");
     });
 }

@@ -13,6 +13,14 @@
 //! Idempotent: the successor supersedes the old certificate, so a second run finds nothing
 //! due. Safe to run twice at once: [`run`] takes the backend's exclusive lock BEFORE it
 //! reads the rows, so a run that waited for the lock sees the other run's successors.
+//!
+//! Expiry notices are mailed once per stage, not on every run (a daily timer would
+//! otherwise mail the same list every day): a certificate is at stage 1 when it enters the
+//! window, 2 at [`REMINDER_DAYS`]`[0]` days before it expires, 3 at `[1]` ([`notice_stage`]).
+//! The backend records the stage mailed ([`RenewalBackend::record_notices`]) once the relay
+//! accepted the message; a run mails the certificates whose stage grew since, and lists the
+//! others as already notified. Without SMTP nothing is recorded: the report lists every
+//! notice on every run.
 
 use serde::Serialize;
 
@@ -21,6 +29,26 @@ use super::inventory::{
 };
 use super::notify::{expiry_message, send_mail, ExpiryNotice, SmtpConfig};
 use crate::Result;
+
+/// Days before expiry at which a certificate already noticed is noticed again (the first
+/// notice goes when it enters the window).
+pub const REMINDER_DAYS: [i64; 2] = [7, 1];
+
+/// The notice stage of a certificate expiring at `not_after` seen at `now` with a window of
+/// `window_days`: 0 outside the window, then one more for the window and for each of
+/// [`REMINDER_DAYS`] (those inside the window) that has been reached.
+pub fn notice_stage(not_after: i64, now: i64, window_days: i64) -> u32 {
+    let left = not_after.saturating_sub(now);
+    let reached = |days: i64| left <= days.saturating_mul(super::inventory::DAY);
+    if !reached(window_days) {
+        return 0;
+    }
+    let reminders = REMINDER_DAYS
+        .iter()
+        .filter(|d| **d < window_days && reached(**d))
+        .count();
+    1 + u32::try_from(reminders).unwrap_or(0)
+}
 
 /// What a run does with the certificates it looked at.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -98,8 +126,12 @@ pub struct RunSummary {
     pub window_days: i64,
     /// Certificates renewed.
     pub renewed: Vec<Renewed>,
-    /// Certificates we cannot renew that expire within the window.
+    /// Certificates we cannot renew that expire within the window and reached a new notice
+    /// stage: mailed by this run (or listed, see `notices`).
     pub notified: Vec<ExpiryNotice>,
+    /// Certificates we cannot renew whose notice at their current stage was mailed by an
+    /// earlier run: not mailed again.
+    pub already_notified: Vec<ExpiryNotice>,
     /// Where those notices went.
     pub notices: NoticeDelivery,
     /// Certificates neither renewed nor notified, with the reason.
@@ -113,11 +145,12 @@ impl RunSummary {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "lifecycle run at {} (window {} days): {} renewed, {} notified, {} skipped",
+            "lifecycle run at {} (window {} days): {} renewed, {} notified, {} notified earlier, {} skipped",
             super::inventory::time_text(self.at),
             self.window_days,
             self.renewed.len(),
             self.notified.len(),
+            self.already_notified.len(),
             self.skipped.len()
         );
         for r in &self.renewed {
@@ -147,6 +180,14 @@ impl RunSummary {
                 super::inventory::time_text(n.not_after),
                 n.reason,
                 delivery
+            );
+        }
+        for n in &self.already_notified {
+            let _ = writeln!(
+                out,
+                "  expiring, cannot renew: {} expires {} (notified earlier, not mailed again)",
+                n.owner,
+                super::inventory::time_text(n.not_after),
             );
         }
         for s in &self.skipped {
@@ -248,6 +289,10 @@ pub trait RenewalBackend {
     /// Issue the successor of `due` at `now` with a new key and store it (certificate, key
     /// in the owner's history).
     fn renew(&self, due: &CertificateRecord, now: i64) -> Result<Renewed>;
+    /// The notice stage last mailed for each certificate id (see [`notice_stage`]).
+    fn notices_sent(&self) -> Result<std::collections::HashMap<String, u32>>;
+    /// Record that the notices `(id, stage)` were mailed at `now`.
+    fn record_notices(&self, sent: &[(String, u32)], now: i64) -> Result<()>;
 }
 
 /// Run the renewal at `now`: lock, read, renew what is due, unlock; then mail the expiry
@@ -279,18 +324,39 @@ pub fn run(
         Ok::<_, crate::Error>((renewed, skipped, plan.notices))
     })();
     let unlocked = backend.unlock();
-    let (renewed, skipped, notified) = renewals?;
+    let (renewed, skipped, expiring) = renewals?;
     unlocked?;
+    let sent = backend.notices_sent()?;
+    let stage_of = |n: &ExpiryNotice| notice_stage(n.not_after, now, policy.window_days);
+    let (notified, already_notified): (Vec<_>, Vec<_>) = expiring
+        .into_iter()
+        .partition(|n| stage_of(n) > sent.get(&n.id).copied().unwrap_or(0));
     let notices = match (notified.is_empty(), smtp) {
         (true, _) => NoticeDelivery::None,
         (false, None) => NoticeDelivery::Listed,
         (false, Some(config)) => {
             let message = expiry_message(&notified, &config.from, &config.to, now);
             match send_mail(config, &message) {
-                Ok(()) => NoticeDelivery::Sent {
-                    server: config.server.clone(),
-                    to: config.to.clone(),
-                },
+                Ok(()) => {
+                    let stages: Vec<(String, u32)> = notified
+                        .iter()
+                        .map(|n| (n.id.clone(), stage_of(n)))
+                        .collect();
+                    // The mail is gone: a failure to record it means at worst one more
+                    // notice next run, so it is reported, not fatal.
+                    match backend.record_notices(&stages, now) {
+                        Ok(()) => NoticeDelivery::Sent {
+                            server: config.server.clone(),
+                            to: config.to.clone(),
+                        },
+                        Err(e) => NoticeDelivery::Failed {
+                            reason: format!(
+                                "mailed to {} via {}, but recording it failed (the next run mails again): {e}",
+                                config.to, config.server
+                            ),
+                        },
+                    }
+                }
                 Err(e) => NoticeDelivery::Failed {
                     reason: e.to_string(),
                 },
@@ -302,6 +368,7 @@ pub fn run(
         window_days: policy.window_days,
         renewed,
         notified,
+        already_notified,
         notices,
         skipped,
     })
@@ -384,6 +451,7 @@ mod tests {
         rows: Mutex<Vec<CertificateRecord>>,
         locked: Mutex<bool>,
         freed: Condvar,
+        sent: Mutex<std::collections::HashMap<String, u32>>,
     }
 
     impl Memory {
@@ -392,6 +460,7 @@ mod tests {
                 rows: Mutex::new(rows),
                 locked: Mutex::new(false),
                 freed: Condvar::new(),
+                sent: Mutex::default(),
             }
         }
     }
@@ -432,6 +501,51 @@ mod tests {
                 new_key: true,
             })
         }
+        fn notices_sent(&self) -> Result<std::collections::HashMap<String, u32>> {
+            Ok(self.sent.lock().unwrap_or_else(|e| e.into_inner()).clone())
+        }
+        fn record_notices(&self, sent: &[(String, u32)], _now: i64) -> Result<()> {
+            let mut map = self.sent.lock().unwrap_or_else(|e| e.into_inner());
+            map.extend(sent.iter().cloned());
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn notice_stage_window_then_reminders() {
+        let not_after = NOW + 100 * DAY;
+        let at = |days_left: i64| notice_stage(not_after, not_after - days_left * DAY, 30);
+        assert_eq!(at(31), 0);
+        assert_eq!(at(30), 1);
+        assert_eq!(at(8), 1);
+        assert_eq!(at(7), 2);
+        assert_eq!(at(2), 2);
+        assert_eq!(at(1), 3);
+        assert_eq!(at(-5), 3);
+        // A window of 5 days has only the 1-day reminder.
+        assert_eq!(notice_stage(not_after, not_after - 5 * DAY, 5), 1);
+        assert_eq!(notice_stage(not_after, not_after - DAY, 5), 2);
+    }
+
+    #[test]
+    fn run_records_notices_and_mails_again_only_at_a_new_stage() {
+        let p = policy();
+        let mut foreign = record("f", "eve@example.org", NOW + 20 * DAY, false);
+        foreign.source = "imported".into();
+        foreign.aki = None;
+        foreign.issuer = "CN=Public CA".into();
+        let backend = Memory::new(vec![foreign]);
+        // As if mailed at stage 1 by an earlier run.
+        backend.record_notices(&[("f".into(), 1)], NOW).unwrap();
+        let later = run(&backend, &p, NOW + DAY, None).expect("run");
+        assert!(later.notified.is_empty(), "{later:?}");
+        assert_eq!(later.already_notified.len(), 1);
+        assert_eq!(later.notices, NoticeDelivery::None);
+        assert!(later.to_text().contains("notified earlier"));
+        // 6 days before expiry: stage 2, listed again (no SMTP here, nothing recorded).
+        let reminder = run(&backend, &p, NOW + 14 * DAY, None).expect("run");
+        assert_eq!(reminder.notified.len(), 1, "{reminder:?}");
+        assert_eq!(backend.notices_sent().unwrap().get("f"), Some(&1));
     }
 
     #[test]

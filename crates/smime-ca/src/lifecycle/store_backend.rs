@@ -9,8 +9,10 @@
 //!   `renewal_ca::CaReissue`); it is stored as `issued` with its profile, then its key is
 //!   sealed into the owner's history, which retires older signing keys and keeps every
 //!   decryption key ([`smime_store::keys`]).
+//! - Expiry notices mailed: `ca` rows [`NOTICE_PREFIX`]`<id>` ([`Store::set_ca_values`]).
 //! - The inventory of the store (`smime lifecycle report`): [`inventory`].
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use smime_store::certs::{CertSource, CertificateRecord as StoredCertificate};
@@ -30,6 +32,10 @@ use crate::{Error, Result};
 
 /// The name of the store lease that serialises renewal runs.
 pub const RENEWAL_LEASE: &str = "lifecycle.run";
+
+/// The store's `ca` rows that record the expiry notices mailed:
+/// `notice.<certificate id>` = `<stage>:<unix seconds>` (see [`super::renewal::notice_stage`]).
+pub const NOTICE_PREFIX: &str = "notice.";
 
 /// How long a lease holds without being extended.
 const LEASE_TTL: Duration = Duration::from_secs(15 * 60);
@@ -195,6 +201,28 @@ impl RenewalBackend for StoreRenewal<'_> {
                 .unwrap_or(i64::MAX),
             new_key: true,
         })
+    }
+
+    fn notices_sent(&self) -> Result<HashMap<String, u32>> {
+        let rows = self.store.ca_values(NOTICE_PREFIX)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(name, value)| {
+                let id = name.strip_prefix(NOTICE_PREFIX)?.to_string();
+                // `<stage>:<unix seconds>`; a row that does not read counts as never
+                // mailed, so a damaged record costs one notice too many, never one missed.
+                let stage = value.split_once(':')?.0.parse::<u32>().ok()?;
+                Some((id, stage))
+            })
+            .collect())
+    }
+
+    fn record_notices(&self, sent: &[(String, u32)], now: i64) -> Result<()> {
+        let rows: Vec<(String, String)> = sent
+            .iter()
+            .map(|(id, stage)| (format!("{NOTICE_PREFIX}{id}"), format!("{stage}:{now}")))
+            .collect();
+        Ok(self.store.set_ca_values(&rows)?)
     }
 }
 
