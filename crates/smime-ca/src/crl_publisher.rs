@@ -9,12 +9,11 @@
 //! second or with a clock set back. A source in memory takes the proposal, which still
 //! follows the clock; [`CrlPublisher::starting_after`] seeds the previous number.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::crl_issuer::CrlIssuer;
+use crate::refresher::Task;
 use crate::revocation_status::{RevocationSource, RevokedEntry};
 use crate::serve::{ca_url_id, ServeState};
 use crate::Result;
@@ -116,59 +115,26 @@ fn next_number(previous: u64, now: SystemTime) -> u64 {
     previous.saturating_add(1).max(seconds)
 }
 
-/// A thread that refreshes the CRLs a server publishes; stopped when dropped.
-#[derive(Debug)]
-pub struct CrlRefresher {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Drop for CrlRefresher {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(thread) = self.thread.take() {
-            thread.thread().unpark();
-            let _ = thread.join();
-        }
+impl CrlPublisher {
+    /// The job that keeps `state`'s copy of this CA's CRL current: a [`refresh`] at each
+    /// turn of the server's refresher ([`crate::refresher`]).
+    ///
+    /// [`refresh`]: CrlPublisher::refresh
+    pub fn serve_task(self: &Arc<Self>, state: Arc<ServeState>) -> Task {
+        let publisher = Arc::clone(self);
+        Box::new(move |now| {
+            Ok(publisher.refresh(now)?.map(|(number, der)| {
+                state.set_crl(&publisher.ca_url_id(), der);
+                format!("CRL number {number} published")
+            }))
+        })
     }
-}
-
-/// Every `every`, asks each publisher to [`CrlPublisher::refresh`] and gives `state` the new
-/// CRLs. A failure (the store unreachable) keeps the CRL served so far and is retried at the
-/// next turn; `on_error` hears about it (for the log).
-pub fn spawn_refresher(
-    state: Arc<ServeState>,
-    publishers: Vec<Arc<CrlPublisher>>,
-    every: Duration,
-    on_error: impl Fn(&crate::Error) + Send + 'static,
-) -> std::io::Result<CrlRefresher> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    let thread = std::thread::Builder::new()
-        .name("smime-ca-crl".into())
-        .spawn(move || {
-            while !flag.load(Ordering::SeqCst) {
-                for publisher in &publishers {
-                    match publisher.refresh(SystemTime::now()) {
-                        Ok(Some((_, der))) => {
-                            state.set_crl(&publisher.ca_url_id(), der);
-                        }
-                        Ok(None) => {}
-                        Err(e) => on_error(&e),
-                    }
-                }
-                std::thread::park_timeout(every);
-            }
-        })?;
-    Ok(CrlRefresher {
-        stop,
-        thread: Some(thread),
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn next_number_grows_and_follows_the_clock() {

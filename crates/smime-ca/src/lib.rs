@@ -20,6 +20,7 @@ pub mod lifecycle;
 pub mod ocsp_responder;
 pub mod organization;
 pub mod profile;
+pub mod refresher;
 pub mod responder;
 pub mod revocation_status;
 pub mod serve;

@@ -7,7 +7,7 @@
 //! or breaks a rule gets an unsigned malformedRequest response (RFC 6960 2.3), never an
 //! error.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 use const_oid::db::rfc5280::ID_KP_OCSP_SIGNING;
@@ -55,14 +55,77 @@ const CERT_ID_DIGESTS: [DigestAlgorithm; 4] = [
 
 /// One CA the responder answers for.
 struct ServedIssuer {
+    /// The CA certificate.
+    issuer: Certificate,
     /// (digest, issuerNameHash, issuerKeyHash) for each of [`CERT_ID_DIGESTS`].
     hashes: Vec<(DigestAlgorithm, Vec<u8>, Vec<u8>)>,
-    /// The delegated responder certificate, sent in every response.
+    /// Who signs the responses; replaced when a short-lived responder certificate is
+    /// renewed while the server runs ([`OcspResponder::replace_responder`]).
+    signer: RwLock<Arc<Signer>>,
+    source: Arc<dyn RevocationSource>,
+}
+
+/// The responder certificate and key that sign a CA's responses.
+struct Signer {
+    /// The delegated responder certificate (or the CA itself), sent in every response.
     responder: Certificate,
     /// SHA-1 of the responder's subjectPublicKey: the ResponderID byKey (RFC 6960 4.2.1).
     responder_key_hash: Vec<u8>,
     key: Arc<PrivateKey>,
-    source: Arc<dyn RevocationSource>,
+}
+
+impl Signer {
+    /// Refused unless `responder` was issued by `issuer` (or is `issuer`), carries
+    /// id-kp-OCSPSigning (RFC 6960 4.2.2.2) and holds `key`'s public key, and `key` can
+    /// sign: a client would refuse its responses anyway.
+    fn new(issuer: &Certificate, responder: Certificate, key: Arc<PrivateKey>) -> Result<Signer> {
+        let name = responder.tbs_certificate.subject.to_string();
+        let refused = |reason: &str| Error::Refused {
+            what: format!("OCSP responder certificate {name}"),
+            reason: reason.into(),
+        };
+        if key.public_key_spki() != responder.tbs_certificate.subject_public_key_info {
+            return Err(refused("the key given is not the certificate's key"));
+        }
+        // RFC 6960 4.2.2.2: the CA that issued the certificates may sign the responses
+        // itself; any other responder is a delegated one, issued by it for OCSP signing.
+        let ca_itself = responder == *issuer;
+        if !ca_itself
+            && (responder.tbs_certificate.issuer != issuer.tbs_certificate.subject
+                || !certificate_signed_by(&responder, issuer, &CryptoPolicy::default())
+                    .unwrap_or(false))
+        {
+            return Err(refused(&format!(
+                "not issued by the CA {} (RFC 6960 4.2.2.2)",
+                issuer.tbs_certificate.subject
+            )));
+        }
+        let eku = smime_pkix::certificate::find_extension(
+            &responder,
+            const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE,
+        )
+        .and_then(|e| ExtendedKeyUsage::from_der(e.extn_value.as_bytes()).ok());
+        if !ca_itself && !eku.is_some_and(|eku| eku.0.contains(&ID_KP_OCSP_SIGNING)) {
+            return Err(refused(
+                "lacks extendedKeyUsage id-kp-OCSPSigning (RFC 6960 4.2.2.2)",
+            ));
+        }
+        let responder_key_hash = digest(
+            DigestAlgorithm::Sha1,
+            responder
+                .tbs_certificate
+                .subject_public_key_info
+                .subject_public_key
+                .raw_bytes(),
+        );
+        // Fail now, not on the first request, if the key cannot sign.
+        signature_algorithm(&key)?;
+        Ok(Signer {
+            responder,
+            responder_key_hash,
+            key,
+        })
+    }
 }
 
 /// Answers OCSP requests for the CAs added to it.
@@ -140,37 +203,7 @@ impl OcspResponder {
         key: Arc<PrivateKey>,
         source: Arc<dyn RevocationSource>,
     ) -> Result<()> {
-        let name = responder.tbs_certificate.subject.to_string();
-        let refused = |reason: &str| Error::Refused {
-            what: format!("OCSP responder certificate {name}"),
-            reason: reason.into(),
-        };
-        if key.public_key_spki() != responder.tbs_certificate.subject_public_key_info {
-            return Err(refused("the key given is not the certificate's key"));
-        }
-        // RFC 6960 4.2.2.2: the CA that issued the certificates may sign the responses
-        // itself; any other responder is a delegated one, issued by it for OCSP signing.
-        let ca_itself = responder == *issuer;
-        if !ca_itself
-            && (responder.tbs_certificate.issuer != issuer.tbs_certificate.subject
-                || !certificate_signed_by(&responder, issuer, &CryptoPolicy::default())
-                    .unwrap_or(false))
-        {
-            return Err(refused(&format!(
-                "not issued by the CA {} (RFC 6960 4.2.2.2)",
-                issuer.tbs_certificate.subject
-            )));
-        }
-        let eku = smime_pkix::certificate::find_extension(
-            &responder,
-            const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE,
-        )
-        .and_then(|e| ExtendedKeyUsage::from_der(e.extn_value.as_bytes()).ok());
-        if !ca_itself && !eku.is_some_and(|eku| eku.0.contains(&ID_KP_OCSP_SIGNING)) {
-            return Err(refused(
-                "lacks extendedKeyUsage id-kp-OCSPSigning (RFC 6960 4.2.2.2)",
-            ));
-        }
+        let signer = Signer::new(issuer, responder, key)?;
         let encode = |e: der::Error| Error::Input {
             what: format!("CA certificate {}", issuer.tbs_certificate.subject),
             reason: e.to_string(),
@@ -185,24 +218,45 @@ impl OcspResponder {
             .iter()
             .map(|d| (*d, digest(*d, &issuer_name), digest(*d, issuer_key)))
             .collect();
-        let responder_key_hash = digest(
-            DigestAlgorithm::Sha1,
-            responder
-                .tbs_certificate
-                .subject_public_key_info
-                .subject_public_key
-                .raw_bytes(),
-        );
-        // Fail now, not on the first request, if the key cannot sign.
-        signature_algorithm(&key)?;
         self.issuers.push(ServedIssuer {
+            issuer: issuer.clone(),
             hashes,
-            responder,
-            responder_key_hash,
-            key,
+            signer: RwLock::new(Arc::new(signer)),
             source,
         });
         Ok(())
+    }
+
+    /// Signs `issuer`'s responses with `responder` and `key` from now on (a renewed
+    /// responder certificate, while the server runs). Checked as [`Self::add_issuer`]
+    /// checks; refused when `issuer` is not served here.
+    pub fn replace_responder(
+        &self,
+        issuer: &Certificate,
+        responder: Certificate,
+        key: Arc<PrivateKey>,
+    ) -> Result<()> {
+        let served = self.served(issuer)?;
+        let signer = Signer::new(issuer, responder, key)?;
+        *served.signer.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(signer);
+        Ok(())
+    }
+
+    /// The certificate that signs `issuer`'s responses now.
+    pub fn responder_certificate(&self, issuer: &Certificate) -> Result<Certificate> {
+        let served = self.served(issuer)?;
+        let signer = served.signer.read().unwrap_or_else(|p| p.into_inner());
+        Ok(signer.responder.clone())
+    }
+
+    fn served(&self, issuer: &Certificate) -> Result<&ServedIssuer> {
+        self.issuers
+            .iter()
+            .find(|s| s.issuer == *issuer)
+            .ok_or_else(|| Error::Refused {
+                what: format!("CA {}", issuer.tbs_certificate.subject),
+                reason: "is not served by this OCSP responder".into(),
+            })
     }
 
     /// Answers the DER OCSPRequest `request` at `now`. Always gives a response: a signed
@@ -277,10 +331,12 @@ impl OcspResponder {
             });
         }
 
+        // The signer of this response, even if a renewal replaces it meanwhile.
+        let signer = Arc::clone(&issuer.signer.read().unwrap_or_else(|p| p.into_inner()));
         let response_data = ResponseData {
             version: Version::V1,
             responder_id: ResponderId::ByKey(
-                OctetString::new(issuer.responder_key_hash.clone())
+                OctetString::new(signer.responder_key_hash.clone())
                     .map_err(|_| Refusal::Internal)?,
             ),
             produced_at: this_update,
@@ -288,12 +344,12 @@ impl OcspResponder {
             response_extensions: nonce.map(|n| vec![n]),
         };
         let tbs_der = response_data.to_der().map_err(|_| Refusal::Internal)?;
-        let signature = sign_tbs(&issuer.key, &tbs_der).map_err(|_| Refusal::Internal)?;
+        let signature = sign_tbs(&signer.key, &tbs_der).map_err(|_| Refusal::Internal)?;
         let basic = BasicOcspResponse {
             tbs_response_data: response_data,
             signature_algorithm: signature.algorithm,
             signature: signature.value,
-            certs: Some(vec![issuer.responder.clone()]),
+            certs: Some(vec![signer.responder.clone()]),
         };
         OcspResponse::successful(basic)
             .and_then(|r| r.to_der())

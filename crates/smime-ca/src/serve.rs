@@ -108,6 +108,11 @@ impl ServeState {
         Ok(id)
     }
 
+    /// The OCSP responder.
+    pub fn responder(&self) -> &OcspResponder {
+        &self.responder
+    }
+
     /// Replaces the CRL of the CA with URL id `id` (after a revocation or on schedule);
     /// false when no such CA is published.
     pub fn set_crl(&self, id: &str, crl: Vec<u8>) -> bool {

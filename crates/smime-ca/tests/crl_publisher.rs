@@ -9,7 +9,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use openssl_ca::{issuing_ca_with_responder, key, leaf, ocsp_responder, pki};
 use smime_ca::crl_issuer::CrlIssuer;
-use smime_ca::crl_publisher::{spawn_refresher, CrlPublisher};
+use smime_ca::crl_publisher::CrlPublisher;
+use smime_ca::refresher::spawn_refresher;
 use smime_ca::revocation_status::{RevocationList, RevokedEntry, Serial};
 use smime_ca::serve::ServeState;
 use smime_pkix::crl::Crl;
@@ -70,9 +71,9 @@ fn crl_refresher_publishes_outside_revocation_with_higher_number() {
     let id = state.add_ca(&ca, first).expect("publish the CA");
     let state = Arc::new(state);
     let _refresher = spawn_refresher(
-        state.clone(),
-        vec![publisher.clone()],
+        vec![publisher.serve_task(state.clone())],
         Duration::from_millis(20),
+        |_| {},
         |e| panic!("refresh failed: {e}"),
     )
     .expect("start the refresher");

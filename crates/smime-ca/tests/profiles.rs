@@ -102,71 +102,6 @@ fn issue_every_profile_smime_pkix_validates_for_address_and_purpose() {
     }
 }
 
-/// Lints every file in one Python process (pkilint takes seconds to start, milliseconds to
-/// lint): imports the linter's own module (`pkilint.bin.<linter name>`) and calls its `main`
-/// with the command-line arguments, one JSON report per line.
-const LINT_DRIVER: &str = r#"
-import contextlib, importlib, io, sys
-module = importlib.import_module("pkilint.bin." + sys.argv[1])
-cut = sys.argv.index("--")
-options, files = sys.argv[2:cut], sys.argv[cut + 1:]
-for name in files:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        module.main(["lint"] + options + [name])
-    print(" ".join(out.getvalue().split("\n")), flush=True)
-"#;
-
-/// pkilint's findings on each file: (severity, code, message). `linter` is the installed
-/// script (its `#!` line names the interpreter of its virtual environment).
-fn lint(linter: &str, files: &[String], detect: bool) -> Vec<Vec<(String, String, String)>> {
-    let script = std::fs::read_to_string(linter).unwrap_or_else(|e| panic!("{linter}: {e}"));
-    let python = script
-        .lines()
-        .next()
-        .and_then(|l| l.strip_prefix("#!"))
-        .map(str::trim)
-        .unwrap_or_else(|| panic!("{linter}: no #! line"));
-    let module = std::path::Path::new(linter)
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .into_owned();
-    let mut cmd = Command::new(python);
-    cmd.args(["-c", LINT_DRIVER, &module]);
-    if detect {
-        cmd.arg("-d");
-    }
-    cmd.args(["-s", "DEBUG", "-f", "JSON", "--"]).args(files);
-    let (ok, out, err) = run(&mut cmd);
-    assert!(ok, "{linter}: {err}");
-    let reports: Vec<&str> = out.lines().collect();
-    assert_eq!(reports.len(), files.len(), "{linter}: {out}{err}");
-    reports
-        .iter()
-        .zip(files)
-        .map(|(text, file)| {
-            let report: serde_json::Value = serde_json::from_str(text)
-                .unwrap_or_else(|e| panic!("{linter} {file}: not JSON ({e}): {text}{err}"));
-            let mut findings = Vec::new();
-            for result in report["results"].as_array().into_iter().flatten() {
-                for f in result["finding_descriptions"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                {
-                    findings.push((
-                        f["severity"].as_str().unwrap_or("?").to_string(),
-                        f["code"].as_str().unwrap_or("?").to_string(),
-                        f["message"].as_str().unwrap_or("").to_string(),
-                    ));
-                }
-            }
-            findings
-        })
-        .collect()
-}
-
 #[test]
 fn issue_every_profile_pkilint_reports_no_error() {
     let Some(linter) = pkilint() else {
@@ -190,22 +125,18 @@ fn issue_every_profile_pkilint_reports_no_error() {
         .iter()
         .map(|f| dir.pem(&format!("{}.pem", f.name()), &[&f.certificate]))
         .collect();
-    for (fixture, findings) in m.issued.iter().zip(lint(&linter, &files, true)) {
+    for (fixture, findings) in m.issued.iter().zip(lint(&linter, &["-d"], &files)) {
         record(fixture.name(), findings);
     }
     // The CA certificates against the RFC 5280 linter of the same package.
-    let pkix = std::path::Path::new(&linter)
-        .with_file_name("lint_pkix_cert")
-        .to_string_lossy()
-        .into_owned();
-    if require_peer(&pkix) {
+    if let Some(pkix) = pkilint_tool("lint_pkix_cert") {
         let files = [
             dir.pem("root.pem", &[&m.root]),
             dir.pem("intermediate.pem", &[&m.intermediate]),
         ];
         for (name, findings) in ["root", "intermediate"]
             .iter()
-            .zip(lint(&pkix, &files, false))
+            .zip(lint(&pkix, &[], &files))
         {
             record(format!("CA {name}"), findings);
         }

@@ -41,6 +41,17 @@ pub fn pkilint() -> Option<String> {
     require_peer(&bin).then_some(bin)
 }
 
+/// Another linter of the pkilint package (`lint_crl`, `lint_ocsp_response`,
+/// `lint_pkix_cert`), installed beside [`pkilint`].
+pub fn pkilint_tool(name: &str) -> Option<String> {
+    let smime = pkilint()?;
+    let tool = Path::new(&smime)
+        .with_file_name(name)
+        .to_string_lossy()
+        .into_owned();
+    require_peer(&tool).then_some(tool)
+}
+
 /// example.org's organisation: registered (NTRDE-DEK1101R.HRB12345, the EUID form BR 7.1.4.2.2(d) recommends), in Germany, two domains.
 pub fn organization() -> Organization {
     Organization::new("Example Org", &["example.org".into(), "example.net".into()])
@@ -202,4 +213,71 @@ pub fn openssl_verify(
         untrusted,
         leaf,
     ]))
+}
+
+/// Lints every file in one Python process (pkilint takes seconds to start, milliseconds to
+/// lint): imports the linter's own module (`pkilint.bin.<linter name>`) and calls its `main`
+/// with the command-line arguments, one JSON report per line.
+const LINT_DRIVER: &str = r#"
+import contextlib, importlib, io, sys
+module = importlib.import_module("pkilint.bin." + sys.argv[1])
+cut = sys.argv.index("--")
+options, files = sys.argv[2:cut], sys.argv[cut + 1:]
+for name in files:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        module.main(["lint"] + options + [name])
+    print(" ".join(out.getvalue().split("\n")), flush=True)
+"#;
+
+/// pkilint's findings on each file: (severity, code, message). `linter` is the installed
+/// script (its `#!` line names the interpreter of its virtual environment); `options` go
+/// before the file (`-d`, `-t CRL -p PKIX`).
+pub fn lint(
+    linter: &str,
+    options: &[&str],
+    files: &[String],
+) -> Vec<Vec<(String, String, String)>> {
+    let script = std::fs::read_to_string(linter).unwrap_or_else(|e| panic!("{linter}: {e}"));
+    let python = script
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("#!"))
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("{linter}: no #! line"));
+    let module = std::path::Path::new(linter)
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let mut cmd = Command::new(python);
+    cmd.args(["-c", LINT_DRIVER, &module]).args(options);
+    cmd.args(["-s", "DEBUG", "-f", "JSON", "--"]).args(files);
+    let (ok, out, err) = run(&mut cmd);
+    assert!(ok, "{linter}: {err}");
+    let reports: Vec<&str> = out.lines().collect();
+    assert_eq!(reports.len(), files.len(), "{linter}: {out}{err}");
+    reports
+        .iter()
+        .zip(files)
+        .map(|(text, file)| {
+            let report: serde_json::Value = serde_json::from_str(text)
+                .unwrap_or_else(|e| panic!("{linter} {file}: not JSON ({e}): {text}{err}"));
+            let mut findings = Vec::new();
+            for result in report["results"].as_array().into_iter().flatten() {
+                for f in result["finding_descriptions"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                {
+                    findings.push((
+                        f["severity"].as_str().unwrap_or("?").to_string(),
+                        f["code"].as_str().unwrap_or("?").to_string(),
+                        f["message"].as_str().unwrap_or("").to_string(),
+                    ));
+                }
+            }
+            findings
+        })
+        .collect()
 }

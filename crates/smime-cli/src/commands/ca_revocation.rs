@@ -12,9 +12,12 @@ use anyhow::{anyhow, Context, Result};
 use smime::crypto::PrivateKey;
 use smime_ca::ca_store;
 use smime_ca::crl_issuer::CrlIssuer;
-use smime_ca::crl_publisher::{spawn_refresher, CrlPublisher};
+use smime_ca::crl_publisher::CrlPublisher;
 use smime_ca::ocsp_responder::OcspResponder;
-use smime_ca::responder::{issue_responder, RESPONDER_VALIDITY_DAYS};
+use smime_ca::refresher::spawn_refresher;
+use smime_ca::responder::{
+    issue_responder, ResponderRotation, RESPONDER_RENEW_DAYS, RESPONDER_VALIDITY_DAYS,
+};
 use smime_ca::revocation_status::{parse_reason, reason_name, Serial};
 use smime_ca::serve::{ServeConfig, ServeState, Server};
 use smime_ca::store_revocation::{revoke, revoke_address, StoreRevocationSource};
@@ -177,20 +180,21 @@ fn serve_command(args: &CaServeArgs, flags: &StoreFlags) -> Result<()> {
     let source = Arc::new(StoreRevocationSource::new(store.clone(), actor, &ca));
     let mut responder = OcspResponder::new();
     // The delegated responder given, else one the CA issues now for a fresh key that
-    // lives only in this process (RFC 6960 4.2.2.2).
+    // lives only in this process (RFC 6960 4.2.2.2) and renews while the server runs.
+    let mut tasks = Vec::new();
     let (responder_cert, responder_key) = match (&args.responder_cert, &args.responder_key) {
         (Some(c), Some(k)) => (load::certificate(c)?, Arc::new(load::private_key(k)?)),
         _ => {
             let (cert, key) = issue_responder(&ca, &ca_key, crate::store::unix_now())?;
             eprintln!(
-                "OCSP responses are signed by a responder certificate issued now (serial {}, valid {RESPONDER_VALIDITY_DAYS} days)",
+                "OCSP responses are signed by a responder certificate issued now (serial {}, valid {RESPONDER_VALIDITY_DAYS} days, renewed {RESPONDER_RENEW_DAYS} days before it ends)",
                 Serial::from_serial_number(&cert.tbs_certificate.serial_number).to_hex()
             );
             (cert, Arc::new(key.key))
         }
     };
     responder.add_issuer(&ca, responder_cert, responder_key, source.clone())?;
-    let issuer = CrlIssuer::new(ca.clone(), ca_key)?;
+    let issuer = CrlIssuer::new(ca.clone(), ca_key.clone())?;
     let publisher = Arc::new(CrlPublisher::new(issuer, source));
     let (_, crl) = publisher.publish(SystemTime::now())?;
     let mut state = ServeState::new(responder);
@@ -202,13 +206,17 @@ fn serve_command(args: &CaServeArgs, flags: &StoreFlags) -> Result<()> {
     };
     let server = Server::bind(args.listen.as_str(), state.clone(), config)
         .with_context(|| format!("listening on {}", args.listen))?;
+    tasks.push(publisher.serve_task(state.clone()));
+    if args.responder_cert.is_none() {
+        tasks.push(ResponderRotation::new(ca.clone(), ca_key).serve_task(state));
+    }
     let _refresher = spawn_refresher(
-        state,
-        vec![publisher],
+        tasks,
         Duration::from_secs(args.refresh.max(1)),
-        |e| eprintln!("smime: CRL refresh failed (the last CRL stays served): {e}"),
+        |done| eprintln!("smime: {done}"),
+        |e| eprintln!("smime: refresh failed (what is served stays as it was): {e}"),
     )
-    .context("starting the CRL refresher")?;
+    .context("starting the refresher")?;
     eprintln!(
         "serving {} on http://{}{}: /crl/{id}.crl /certs/{id}.crt /ocsp",
         ca.tbs_certificate.subject,
