@@ -470,10 +470,7 @@ impl Store {
         self.block_on(async {
             self.authorize_async(actor, Operation::ReadAudit, None, "audit log")
                 .await?;
-            let mut conn = self.pool.acquire().await.map_err(sql_error(format!(
-                "connect to {} to read the audit log",
-                self.location()
-            )))?;
+            let mut conn = self.connect("read the audit log").await?;
             entries(&mut conn, after, limit.max(0)).await
         })
     }
@@ -484,10 +481,7 @@ impl Store {
         self.block_on(async {
             self.authorize_async(actor, Operation::ReadAudit, None, "audit log")
                 .await?;
-            let mut conn = self.pool.acquire().await.map_err(sql_error(format!(
-                "connect to {} to verify the audit log",
-                self.location()
-            )))?;
+            let mut conn = self.connect("verify the audit log").await?;
             verify(&mut conn).await
         })
     }

@@ -15,7 +15,7 @@
 
 use sqlx::{AnyConnection, Row};
 
-use crate::db::{finish, sql_error};
+use crate::db::{finish, read_name_value, sql_error, write_name_value, NameValue};
 use crate::{Error, Result, Store};
 
 impl Store {
@@ -66,11 +66,7 @@ impl Store {
     /// Every `ca` row whose name starts with `prefix`, as (name, value), ordered by name.
     pub fn ca_values(&self, prefix: &str) -> Result<Vec<(String, String)>> {
         self.block_on(async {
-            let mut conn = self
-                .pool
-                .acquire()
-                .await
-                .map_err(sql_error(format!("connect to {}", self.location())))?;
+            let mut conn = self.connect("read CA state").await?;
             // Compared on the prefix itself rather than with LIKE, whose `_` and `%` would
             // match more than the prefix says.
             let rows = sqlx::query(
@@ -116,28 +112,12 @@ fn counter_row(name: &str) -> String {
 
 /// The value of `ca` row `name`, if present.
 pub(crate) async fn read_ca_row(conn: &mut AnyConnection, name: &str) -> Result<Option<String>> {
-    sqlx::query("SELECT value FROM ca WHERE name = $1")
-        .bind(name)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(sql_error(format!("read ca row {name}")))?
-        .map(|r| r.try_get::<String, _>(0))
-        .transpose()
-        .map_err(sql_error(format!("read ca row {name}")))
+    read_name_value(conn, NameValue::Ca, name).await
 }
 
 /// Insert or replace `ca` row `name`.
 pub(crate) async fn write_ca_row(conn: &mut AnyConnection, name: &str, value: &str) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO ca (name, value) VALUES ($1, $2) \
-         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-    )
-    .bind(name)
-    .bind(value)
-    .execute(&mut *conn)
-    .await
-    .map_err(sql_error(format!("write ca row {name}")))?;
-    Ok(())
+    write_name_value(conn, NameValue::Ca, name, value).await
 }
 
 /// Delete `ca` row `name` (nothing when absent).

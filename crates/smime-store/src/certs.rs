@@ -783,11 +783,7 @@ impl Store {
     pub fn shadow_certificates(&self, actor: &Actor) -> Result<Vec<CertificateRecord>> {
         self.authorize(actor, Operation::ReadInventory, None)?;
         let (domains, approved) = self.block_on(async {
-            let mut conn = self
-                .pool
-                .acquire()
-                .await
-                .map_err(sql_error(format!("connect to {}", self.location())))?;
+            let mut conn = self.connect("read the domain settings").await?;
             Ok::<_, Error>((
                 comma_list(read_setting(&mut conn, SETTING_ORG_DOMAINS).await?),
                 comma_list(read_setting(&mut conn, SETTING_APPROVED_CAS).await?),

@@ -20,6 +20,7 @@ use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row, Transaction};
 
 use crate::{Error, Result};
@@ -310,6 +311,14 @@ impl Store {
     }
 
     /// Run a future of the store on its private runtime (the sync/async seam).
+    /// A pooled connection for reading, to `purpose` (named in the error).
+    pub(crate) async fn connect(&self, purpose: &str) -> Result<PoolConnection<Any>> {
+        self.pool.acquire().await.map_err(sql_error(format!(
+            "connect to {} to {purpose}",
+            self.location
+        )))
+    }
+
     pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.runtime.block_on(future)
     }
@@ -345,10 +354,7 @@ impl Store {
     /// The value of setting `name`, if set.
     pub fn setting(&self, name: &str) -> Result<Option<String>> {
         self.block_on(async {
-            let mut conn = self.pool.acquire().await.map_err(sql_error(format!(
-                "connect to {} to read setting {name}",
-                self.location
-            )))?;
+            let mut conn = self.connect(&format!("read setting {name}")).await?;
             read_setting(&mut conn, name).await
         })
     }
@@ -356,11 +362,7 @@ impl Store {
     /// The schema version of the store (the newest applied migration).
     pub fn schema_version(&self) -> Result<i64> {
         self.block_on(async {
-            let mut conn = self
-                .pool
-                .acquire()
-                .await
-                .map_err(sql_error(format!("connect to {}", self.location)))?;
+            let mut conn = self.connect("read the schema version").await?;
             crate::migrations::current_version(&mut conn).await
         })
     }
@@ -387,29 +389,68 @@ pub(crate) async fn finish<T>(tx: Transaction<'static, Any>, result: Result<T>) 
 
 /// Read setting `name` on `conn`.
 pub(crate) async fn read_setting(conn: &mut AnyConnection, name: &str) -> Result<Option<String>> {
-    let row = sqlx::query("SELECT value FROM settings WHERE name = $1")
-        .bind(name)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(sql_error(format!("read setting {name}")))?;
-    row.map(|r| {
-        r.try_get::<String, _>(0)
-            .map_err(sql_error(format!("read setting {name}")))
-    })
-    .transpose()
+    read_name_value(conn, NameValue::Settings, name).await
 }
 
 /// Set setting `name` to `value` on `conn` (inside the caller's write transaction).
 pub(crate) async fn write_setting(conn: &mut AnyConnection, name: &str, value: &str) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO settings (name, value) VALUES ($1, $2) \
+    write_name_value(conn, NameValue::Settings, name, value).await
+}
+
+/// The two tables of (name TEXT PRIMARY KEY, value TEXT) rows.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum NameValue {
+    /// `settings`: configuration, audited when changed.
+    Settings,
+    /// `ca`: the CA's bookkeeping and leases ([`crate::ca_state`]).
+    Ca,
+}
+
+impl NameValue {
+    fn table(self) -> &'static str {
+        match self {
+            NameValue::Settings => "settings",
+            NameValue::Ca => "ca",
+        }
+    }
+}
+
+/// The value of row `name` of `table`, if present.
+pub(crate) async fn read_name_value(
+    conn: &mut AnyConnection,
+    table: NameValue,
+    name: &str,
+) -> Result<Option<String>> {
+    let what = || format!("read {} row {name}", table.table());
+    // The table name is one of two constants, never input.
+    let sql = format!("SELECT value FROM {} WHERE name = $1", table.table());
+    let row = sqlx::query(&sql)
+        .bind(name)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(sql_error(what()))?;
+    row.map(|r| r.try_get::<String, _>(0).map_err(sql_error(what())))
+        .transpose()
+}
+
+/// Insert or replace row `name` of `table` (inside the caller's write transaction).
+pub(crate) async fn write_name_value(
+    conn: &mut AnyConnection,
+    table: NameValue,
+    name: &str,
+    value: &str,
+) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO {} (name, value) VALUES ($1, $2) \
          ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-    )
-    .bind(name)
-    .bind(value)
-    .execute(&mut *conn)
-    .await
-    .map_err(sql_error(format!("write setting {name}")))?;
+        table.table()
+    );
+    sqlx::query(&sql)
+        .bind(name)
+        .bind(value)
+        .execute(&mut *conn)
+        .await
+        .map_err(sql_error(format!("write {} row {name}", table.table())))?;
     Ok(())
 }
 

@@ -402,11 +402,7 @@ impl Store {
 
     fn load_ring(&self, owner: Option<&str>) -> Result<KeyRing> {
         self.block_on(async {
-            let mut conn = self
-                .pool
-                .acquire()
-                .await
-                .map_err(sql_error(format!("connect to {}", self.location())))?;
+            let mut conn = self.connect("read the keys").await?;
             Ok(KeyRing::from_keys(load_keys(&mut conn, owner).await?))
         })
     }

@@ -297,10 +297,7 @@ impl Store {
     /// The actor for principal `name`; an unknown name is an error that says how to add it.
     pub fn actor(&self, name: &str) -> Result<Actor> {
         self.block_on(async {
-            let mut conn = self.pool.acquire().await.map_err(sql_error(format!(
-                "connect to {} to read principal {name:?}",
-                self.location()
-            )))?;
+            let mut conn = self.connect(&format!("read principal {name:?}")).await?;
             read_principal(&mut conn, name).await
         })?
         .map(|p| p.actor())
@@ -486,10 +483,7 @@ impl Store {
         self.block_on(async {
             self.authorize_async(actor, Operation::ReadInventory, None, "principals")
                 .await?;
-            let mut conn = self.pool.acquire().await.map_err(sql_error(format!(
-                "connect to {} to list principals",
-                self.location()
-            )))?;
+            let mut conn = self.connect("list principals").await?;
             let rows =
                 sqlx::query("SELECT name, role, address, created_at FROM principals ORDER BY name")
                     .fetch_all(&mut *conn)
