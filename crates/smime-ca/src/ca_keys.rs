@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use smime::crypto::PrivateKey;
-use smime_store::pkcs11::{Token, TokenCurve};
+use smime_store::pkcs11::{Token, TokenCurve, TokenKeyKind};
 use zeroize::Zeroizing;
 
 use crate::keygen::{generate, GeneratedKey, KeyAlgorithm};
@@ -91,7 +91,8 @@ impl CaKeySource for SoftwareKeys {
     }
 }
 
-/// Keys generated inside a PKCS#11 token: CKA_LABEL `smime ca:<label>`, a random CKA_ID.
+/// Keys generated inside a PKCS#11 token that only sign ([`Token::generate_signing_key`]):
+/// CKA_LABEL `smime ca:<label>`, a random CKA_ID.
 /// EC P-256/P-384 through CKM_EC_KEY_PAIR_GEN, RSA 3072/4096 through
 /// CKM_RSA_PKCS_KEY_PAIR_GEN; a token that cannot make one is named with its answer.
 #[derive(Debug, Clone)]
@@ -119,12 +120,13 @@ impl CaKeySource for TokenKeys {
             reason: "the random generator failed making its CKA_ID".into(),
         })?;
         let cka_label = format!("smime ca:{label}");
-        let generated = match algorithm {
-            KeyAlgorithm::P256 => self.token.generate_ec(&cka_label, &id, TokenCurve::P256),
-            KeyAlgorithm::P384 => self.token.generate_ec(&cka_label, &id, TokenCurve::P384),
-            KeyAlgorithm::Rsa3072 => self.token.generate_rsa(&cka_label, &id, 3072),
-            KeyAlgorithm::Rsa4096 => self.token.generate_rsa(&cka_label, &id, 4096),
+        let kind = match algorithm {
+            KeyAlgorithm::P256 => TokenKeyKind::Ec(TokenCurve::P256),
+            KeyAlgorithm::P384 => TokenKeyKind::Ec(TokenCurve::P384),
+            KeyAlgorithm::Rsa3072 => TokenKeyKind::Rsa(3072),
+            KeyAlgorithm::Rsa4096 => TokenKeyKind::Rsa(4096),
         };
+        let generated = self.token.generate_signing_key(&cka_label, &id, kind);
         let key = generated.map_err(|e| Error::Refused {
             what: what.clone(),
             reason: format!("the token cannot make it: {e}"),

@@ -7,10 +7,8 @@
 mod common;
 
 use std::fs;
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use common::*;
 use smime_store::testing::each_backend;
@@ -49,16 +47,6 @@ fn pem_blocks(pem: &str) -> Vec<String> {
         .filter(|b| b.contains("BEGIN CERTIFICATE"))
         .map(|b| b.trim_start().to_string())
         .collect()
-}
-
-/// `smime ca serve` as a child process; killed when dropped.
-struct Served(Child);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn openssl(args: &[&str]) -> Outcome {
@@ -362,26 +350,15 @@ fn ca_init_issue_sign_revoke_renew_openssl_accepts() {
 
         // `ca serve` from the store's CA (no files): responses signed by a delegated
         // responder the CA issues at start-up.
-        let listen = {
-            let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            probe.local_addr().unwrap().to_string()
-        };
-        let _served = Served(
+        let listen = free_local_address();
+        let _served = serve(
             Command::new(env!("CARGO_BIN_EXE_smime"))
                 .env("SMIME_STORE", &ca.location)
                 .env("SMIME_ACTOR", "admin")
                 .env("SMIME_PASSPHRASE_FILE", &ca.pass)
-                .args(["ca", "serve", "--listen", &listen])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start smime ca serve"),
+                .args(["ca", "serve", "--listen", &listen]),
+            &listen,
         );
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(&listen).is_err() {
-            assert!(Instant::now() < deadline, "smime ca serve did not listen");
-            std::thread::sleep(Duration::from_millis(50));
-        }
         let o = openssl(&[
             "ocsp",
             "-issuer",

@@ -8,12 +8,10 @@ mod common;
 #[path = "../../smime-ca/tests/openssl_ca/mod.rs"]
 mod openssl_ca;
 
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-use common::{require_peer, run, Outcome};
+use common::{free_local_address, require_peer, run, serve, Outcome};
 use openssl_ca::{issuing_ca_with_responder, leaf, pki};
 use smime_ca::revocation_status::Serial;
 use smime_store::testing::each_backend;
@@ -53,16 +51,6 @@ fn crl_text(dir: &Path, file: &str) -> String {
     )
 }
 
-/// `smime ca serve` as a child process; killed when dropped.
-struct Served(Child);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn ca_revoke_crl_serve_seen_by_openssl_crl_and_ocsp() {
     if !require_peer("openssl") {
@@ -71,11 +59,7 @@ fn ca_revoke_crl_serve_seen_by_openssl_crl_and_ocsp() {
     let pki = pki::Pki::new();
     let ca = issuing_ca_with_responder(&pki);
     // The server's address is chosen first: the leaves name it (CRL DP, AIA OCSP).
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let listen = format!("127.0.0.1:{port}");
+    let listen = free_local_address();
     let id = smime_ca::serve::ca_url_id(&ca);
     let leaf_of = |name: &str| {
         leaf(
@@ -154,7 +138,7 @@ fn ca_revoke_crl_serve_seen_by_openssl_crl_and_ocsp() {
         let again = crl_text(dir, "again.crl");
         assert!(again.contains(&bob_serial.to_uppercase()), "{again}");
 
-        let _served = Served(
+        let _served = serve(
             Command::new(env!("CARGO_BIN_EXE_smime"))
                 .env("SMIME_STORE", location)
                 .env("SMIME_ACTOR", "admin")
@@ -172,17 +156,9 @@ fn ca_revoke_crl_serve_seen_by_openssl_crl_and_ocsp() {
                     "responder.pem",
                     "--responder-key",
                     "responder.key",
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start smime ca serve"),
+                ]),
+            &listen,
         );
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(&listen).is_err() {
-            assert!(Instant::now() < deadline, "smime ca serve did not listen");
-            std::thread::sleep(Duration::from_millis(50));
-        }
         let url = format!("http://{listen}/ocsp");
         for (name, expected) in [("bob", "bob.pem: revoked"), ("alice", "alice.pem: good")] {
             let cert = format!("{name}.pem");

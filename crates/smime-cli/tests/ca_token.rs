@@ -104,6 +104,11 @@ impl Run<'_> {
     /// `smime` with the store and actor, no secret from the environment, and `flags`
     /// (global flags such as --token) before `args`.
     fn smime_with(&self, flags: &[&str], args: &[&str]) -> Outcome {
+        run(&mut self.command(flags, args))
+    }
+
+    /// The command of [`Run::smime_with`], not started.
+    fn command(&self, flags: &[&str], args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_smime"));
         cmd.env("SMIME_STORE", &self.location)
             .env("SMIME_ACTOR", "admin")
@@ -117,23 +122,27 @@ impl Run<'_> {
         ] {
             cmd.env_remove(var);
         }
-        run(cmd.args(flags).args(args))
+        cmd.args(flags).args(args);
+        cmd
+    }
+
+    /// The token flags with the right PIN file.
+    fn token_flags(&self) -> [String; 6] {
+        [
+            "--pkcs11-module".into(),
+            SOFTHSM2_MODULE.into(),
+            "--token".into(),
+            self.label.clone(),
+            "--pin-file".into(),
+            path(&self.file("pin.txt")).into(),
+        ]
     }
 
     /// `smime` with the token flags and the right PIN file.
     fn smime(&self, args: &[&str]) -> Outcome {
-        let pin = self.file("pin.txt");
-        self.smime_with(
-            &[
-                "--pkcs11-module",
-                SOFTHSM2_MODULE,
-                "--token",
-                &self.label,
-                "--pin-file",
-                path(&pin),
-            ],
-            args,
-        )
+        let flags = self.token_flags();
+        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+        self.smime_with(&flags, args)
     }
 }
 
@@ -296,6 +305,57 @@ fn ca_init_keys_in_token_issue_crl_openssl_accepts_and_keys_stay_in_token() {
         );
         crl.assert_ok();
         assert!(crl.stderr.contains("verify OK"), "{crl}");
+
+        // `ca serve`: the CA, signing in the token, issues its OCSP responder at start-up.
+        let listen = free_local_address();
+        let flags = r.token_flags();
+        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+        let _served = serve(
+            &mut r.command(&flags, &["ca", "serve", "--listen", &listen]),
+            &listen,
+        );
+        let url = format!("http://{listen}/ocsp");
+        let ocsp = openssl(
+            &r.dir,
+            &[
+                "ocsp",
+                "-issuer",
+                "inter.pem",
+                "-cert",
+                "alice-sign.pem",
+                "-url",
+                &url,
+                "-CAfile",
+                "root.pem",
+                "-resp_text",
+            ],
+        );
+        let text = format!("{}{}", ocsp.stdout_text(), ocsp.stderr);
+        assert!(text.contains("alice-sign.pem: good"), "{text}");
+        assert!(
+            text.contains("OCSP Signing"),
+            "a delegated responder: {text}"
+        );
+        assert!(text.contains("Response verify OK"), "{text}");
+
+        // `lifecycle run` renews a certificate due within the window from the token CA.
+        r.smime(&[
+            "ca",
+            "issue",
+            "--email",
+            "bob@example.org",
+            "--usage",
+            "encrypt",
+            "--validity-days",
+            "10",
+        ])
+        .assert_ok();
+        let renewal = r.smime(&["lifecycle", "run", "--json"]);
+        renewal.assert_ok();
+        let summary = renewal.json();
+        let renewed = summary["renewed"].as_array().expect("renewed");
+        assert_eq!(renewed.len(), 1, "{summary}");
+        assert_eq!(renewed[0]["owner"], "bob@example.org", "{summary}");
 
         // Both CA keys are token rows (no sealed blob) and do not leave the token.
         let store = Store::open(location).expect("store");

@@ -121,6 +121,15 @@ pub enum TokenKeyKind {
     Ec(TokenCurve),
 }
 
+/// What a generated private key may do besides signing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyUse {
+    /// Sign, and decrypt (RSA) or derive (ECDH): a mail key.
+    All,
+    /// Sign only: a CA key.
+    SignOnly,
+}
+
 /// An AES-256 secret key in a token (a key-encryption key), used through the token only.
 #[derive(Debug, Clone, Copy)]
 pub struct TokenSecretKey(ObjectHandle);
@@ -210,22 +219,7 @@ impl Token {
     /// Generate an RSA key pair of `bits` in the token (public exponent 65537) that signs and
     /// decrypts; `label` and `id` (CKA_LABEL, CKA_ID) find it again.
     pub fn generate_rsa(self: &Arc<Self>, label: &str, id: &[u8], bits: u64) -> Result<TokenKey> {
-        let public = vec![
-            Attribute::Token(true),
-            Attribute::ModulusBits(bits.into()),
-            Attribute::PublicExponent(vec![1, 0, 1]),
-            Attribute::Verify(true),
-            Attribute::Encrypt(true),
-            Attribute::Label(label.as_bytes().to_vec()),
-            Attribute::Id(id.to_vec()),
-        ];
-        let mut private = Self::private_template(label, id);
-        private.extend([Attribute::Sign(true), Attribute::Decrypt(true)]);
-        let (_, private) = self.with_session(|s| {
-            s.generate_key_pair(&Mechanism::RsaPkcsKeyPairGen, &public, &private)
-                .map_err(|e| pkcs11_error(self.what(), "generating an RSA key pair", e))
-        })?;
-        self.key(private)
+        self.generate(label, id, TokenKeyKind::Rsa(bits as usize), KeyUse::All)
     }
 
     /// Generate an EC key pair on `curve` in the token (CKM_EC_KEY_PAIR_GEN, PKCS#11 v2.40
@@ -236,26 +230,65 @@ impl Token {
         id: &[u8],
         curve: TokenCurve,
     ) -> Result<TokenKey> {
-        let params = curve.params(&self.what())?;
-        let public = vec![
+        self.generate(label, id, TokenKeyKind::Ec(curve), KeyUse::All)
+    }
+
+    /// Generate a key pair of `kind` that only signs (CKA_SIGN alone: no CKA_DECRYPT, no
+    /// CKA_DERIVE), as a CA key should (one key, one purpose: NIST SP 800-57 Part 1 5.2).
+    pub fn generate_signing_key(
+        self: &Arc<Self>,
+        label: &str,
+        id: &[u8],
+        kind: TokenKeyKind,
+    ) -> Result<TokenKey> {
+        self.generate(label, id, kind, KeyUse::SignOnly)
+    }
+
+    /// Generate a key pair of `kind` (CKM_RSA_PKCS_KEY_PAIR_GEN with exponent 65537, or
+    /// CKM_EC_KEY_PAIR_GEN on the curve) with the uses of `key_use`.
+    fn generate(
+        self: &Arc<Self>,
+        label: &str,
+        id: &[u8],
+        kind: TokenKeyKind,
+        key_use: KeyUse,
+    ) -> Result<TokenKey> {
+        let all = key_use == KeyUse::All;
+        let mut public = vec![
             Attribute::Token(true),
-            Attribute::EcParams(params),
             Attribute::Verify(true),
             Attribute::Label(label.as_bytes().to_vec()),
             Attribute::Id(id.to_vec()),
         ];
         let mut private = Self::private_template(label, id);
-        // Sign (ECDSA) and derive (ECDH for KeyAgreeRecipientInfo).
-        private.extend([Attribute::Sign(true), Attribute::Derive(true)]);
+        private.push(Attribute::Sign(true));
+        let (mechanism, doing) = match kind {
+            TokenKeyKind::Rsa(bits) => {
+                public.extend([
+                    Attribute::ModulusBits((bits as u64).into()),
+                    Attribute::PublicExponent(vec![1, 0, 1]),
+                    Attribute::Encrypt(all),
+                ]);
+                // Decrypt: RSA key transport (KeyTransRecipientInfo).
+                private.push(Attribute::Decrypt(all));
+                (
+                    Mechanism::RsaPkcsKeyPairGen,
+                    format!("generating an RSA {bits} key pair"),
+                )
+            }
+            TokenKeyKind::Ec(curve) => {
+                public.push(Attribute::EcParams(curve.params(&self.what())?));
+                // Derive: ECDH for KeyAgreeRecipientInfo.
+                private.push(Attribute::Derive(all));
+                (
+                    Mechanism::EccKeyPairGen,
+                    format!("generating an EC {} key pair", curve.name()),
+                )
+            }
+        };
         let (_, private) = self.with_session(|s| {
-            s.generate_key_pair(&Mechanism::EccKeyPairGen, &public, &private)
-                .map_err(|e| {
-                    pkcs11_error(
-                        self.what(),
-                        &format!("generating an EC {} key pair", curve.name()),
-                        e,
-                    )
-                })
+            s.generate_key_pair(&mechanism, &public, &private)
+                .map_err(|e| pkcs11_error(self.what(), &doing, e))
         })?;
         self.key(private)
     }

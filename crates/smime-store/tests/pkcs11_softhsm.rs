@@ -538,3 +538,37 @@ fn ecdh_decrypt(f: &Fixture, curve: TokenCurve) {
     assert_eq!(report.status, DecryptStatus::Failed, "{report:?}");
     assert!(plain.is_none());
 }
+
+#[test]
+fn generate_signing_key_signs_and_does_not_derive() {
+    use smime::crypto::external_key::ExternalDecrypter;
+    let Some(f) = fixture() else { return };
+    let ec = f
+        .token
+        .generate_signing_key(
+            "ec-sign-only",
+            b"ec-sign-only",
+            TokenKeyKind::Ec(TokenCurve::P384),
+        )
+        .unwrap();
+    // A P-384 point (the key's own public key) to agree with: the token refuses to derive.
+    let spki = smime::crypto::external_key::ExternalSigner::public_key_spki(&ec);
+    let point = spki.subject_public_key.raw_bytes().to_vec();
+    assert!(ec.agree(&point).is_none(), "a sign-only EC key derived");
+    let general = f
+        .token
+        .generate_ec("ec-general", b"ec-general", TokenCurve::P384)
+        .unwrap();
+    assert!(
+        general.agree(&point).is_some(),
+        "the mail key did not derive"
+    );
+    sign_and_verify(f, "ecsignonly", ec, false);
+
+    let rsa = f
+        .token
+        .generate_signing_key("rsa-sign-only", b"rsa-sign-only", TokenKeyKind::Rsa(2048))
+        .unwrap();
+    assert_eq!(rsa.kind(), TokenKeyKind::Rsa(2048));
+    sign_and_verify(f, "rsasignonly", rsa, false);
+}

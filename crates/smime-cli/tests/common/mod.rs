@@ -12,8 +12,10 @@ use std::ffi::OsStr;
 use std::fmt;
 use std::fs;
 use std::io::Write;
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
@@ -1861,4 +1863,42 @@ impl Gpgsm {
         };
         o
     }
+}
+
+/// A server child process (`smime ca serve`); killed when dropped.
+pub struct Served(Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A local address `127.0.0.1:PORT` free a moment ago, for a server to listen on.
+pub fn free_local_address() -> String {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .to_string()
+}
+
+/// Start `cmd`, a server that listens on `listen` (its output discarded), and wait until it
+/// accepts connections (20 seconds at most).
+pub fn serve(cmd: &mut Command, listen: &str) -> Served {
+    let served = Served(
+        cmd.stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the server"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(listen).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the server did not listen on {listen}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    served
 }
