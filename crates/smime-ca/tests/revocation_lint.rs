@@ -38,8 +38,8 @@ fn crl_ocsp_response_and_responder_pkilint_report_no_error() {
     };
     let h = hierarchy(KeyAlgorithm::P384, 1, false);
     let ca = h.issuing();
-    let ca_key =
-        Arc::new(PrivateKey::from_pem_or_der(&ca.key.pkcs8, "issuing CA key").expect("CA key"));
+    let pkcs8 = ca.key.pkcs8().expect("a software CA key");
+    let ca_key = Arc::new(PrivateKey::from_pem_or_der(pkcs8, "issuing CA key").expect("CA key"));
     let mut leaves = Vec::new();
     for address in ["alice@example.org", "bob@example.org"] {
         let mut request = CertificateRequest::new(

@@ -359,44 +359,12 @@ fn ca_init_issue_sign_revoke_renew_openssl_accepts() {
                 .args(["ca", "serve", "--listen", &listen]),
             &listen,
         );
-        let o = openssl(&[
-            "ocsp",
-            "-issuer",
-            path(&inter),
-            "-cert",
-            path(&sign_cert),
-            "-url",
-            &format!("http://{listen}/ocsp"),
-            "-CAfile",
-            path(&root),
-            "-resp_text",
-        ]);
-        let text = format!("{}{}", o.stdout_text(), o.stderr);
+        let url = format!("http://{listen}/ocsp");
+        let text = ocsp_delegated_text(&inter, &sign_cert, &url, &root);
         assert!(text.contains(": revoked"), "{text}");
-        assert!(
-            text.contains("OCSP Signing"),
-            "a delegated responder: {text}"
-        );
-        assert!(text.contains("Response verify OK"), "{text}");
 
         // A certificate due within the window is renewed from the store's CA (no files).
-        ca.smime(&[
-            "ca",
-            "issue",
-            "--email",
-            "bob@example.org",
-            "--usage",
-            "encrypt",
-            "--validity-days",
-            "10",
-        ])
-        .assert_ok();
-        let renewal = ca.smime(&["lifecycle", "run", "--json"]);
-        renewal.assert_ok();
-        let summary = renewal.json();
-        let renewed = summary["renewed"].as_array().unwrap();
-        assert_eq!(renewed.len(), 1, "{summary}");
-        assert_eq!(renewed[0]["owner"], "bob@example.org", "{summary}");
+        assert_lifecycle_renews_bob(|args| ca.smime(args));
         let second = ca.smime(&["lifecycle", "run", "--json"]);
         second.assert_ok();
         assert_eq!(second.json()["renewed"].as_array().unwrap().len(), 0);

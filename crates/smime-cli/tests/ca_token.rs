@@ -315,47 +315,16 @@ fn ca_init_keys_in_token_issue_crl_openssl_accepts_and_keys_stay_in_token() {
             &listen,
         );
         let url = format!("http://{listen}/ocsp");
-        let ocsp = openssl(
-            &r.dir,
-            &[
-                "ocsp",
-                "-issuer",
-                "inter.pem",
-                "-cert",
-                "alice-sign.pem",
-                "-url",
-                &url,
-                "-CAfile",
-                "root.pem",
-                "-resp_text",
-            ],
+        let text = ocsp_delegated_text(
+            &r.file("inter.pem"),
+            &r.file("alice-sign.pem"),
+            &url,
+            &r.file("root.pem"),
         );
-        let text = format!("{}{}", ocsp.stdout_text(), ocsp.stderr);
         assert!(text.contains("alice-sign.pem: good"), "{text}");
-        assert!(
-            text.contains("OCSP Signing"),
-            "a delegated responder: {text}"
-        );
-        assert!(text.contains("Response verify OK"), "{text}");
 
         // `lifecycle run` renews a certificate due within the window from the token CA.
-        r.smime(&[
-            "ca",
-            "issue",
-            "--email",
-            "bob@example.org",
-            "--usage",
-            "encrypt",
-            "--validity-days",
-            "10",
-        ])
-        .assert_ok();
-        let renewal = r.smime(&["lifecycle", "run", "--json"]);
-        renewal.assert_ok();
-        let summary = renewal.json();
-        let renewed = summary["renewed"].as_array().expect("renewed");
-        assert_eq!(renewed.len(), 1, "{summary}");
-        assert_eq!(renewed[0]["owner"], "bob@example.org", "{summary}");
+        assert_lifecycle_renews_bob(|args| r.smime(args));
 
         // Both CA keys are token rows (no sealed blob) and do not leave the token.
         let store = Store::open(location).expect("store");

@@ -1902,3 +1902,51 @@ pub fn serve(cmd: &mut Command, listen: &str) -> Served {
     }
     served
 }
+
+/// Ask the OCSP responder at `url` about `cert` (issued by `issuer`, chained to `root`) with
+/// `openssl ocsp`; asserts the response is signed by a delegated responder (id-kp-OCSPSigning)
+/// and verifies, and returns openssl's text (stdout and stderr) for the status.
+pub fn ocsp_delegated_text(issuer: &Path, cert: &Path, url: &str, root: &Path) -> String {
+    let path = |p: &Path| p.to_str().expect("UTF-8 path").to_string();
+    let o = run(Command::new("openssl").args([
+        "ocsp".into(),
+        "-issuer".into(),
+        path(issuer),
+        "-cert".into(),
+        path(cert),
+        "-url".into(),
+        url.to_string(),
+        "-CAfile".into(),
+        path(root),
+        "-resp_text".into(),
+    ]));
+    let text = format!("{}{}", o.stdout_text(), o.stderr);
+    assert!(
+        text.contains("OCSP Signing"),
+        "a delegated responder: {text}"
+    );
+    assert!(text.contains("Response verify OK"), "{text}");
+    text
+}
+
+/// With the store's CA (run through `smime`): bob gets an encryption certificate for 10
+/// days, inside the default renewal window, and `lifecycle run` renews exactly it.
+pub fn assert_lifecycle_renews_bob(smime: impl Fn(&[&str]) -> Outcome) {
+    smime(&[
+        "ca",
+        "issue",
+        "--email",
+        "bob@example.org",
+        "--usage",
+        "encrypt",
+        "--validity-days",
+        "10",
+    ])
+    .assert_ok();
+    let renewal = smime(&["lifecycle", "run", "--json"]);
+    renewal.assert_ok();
+    let summary = renewal.json();
+    let renewed = summary["renewed"].as_array().expect("renewed");
+    assert_eq!(renewed.len(), 1, "{summary}");
+    assert_eq!(renewed[0]["owner"], "bob@example.org", "{summary}");
+}
