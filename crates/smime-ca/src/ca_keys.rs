@@ -142,3 +142,69 @@ impl CaKeySource for TokenKeys {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use der::Encode;
+    use smime::CryptoPolicy;
+    use smime_pkix::signature::verify_signed_data;
+
+    use super::*;
+    use crate::hierarchy::{create_with, CaOptions};
+    use crate::organization::Organization;
+
+    /// Software keys, recording the labels asked for and the public keys made.
+    #[derive(Default)]
+    struct Recording {
+        made: Vec<(String, spki::SubjectPublicKeyInfoOwned)>,
+    }
+
+    impl CaKeySource for Recording {
+        fn make(&mut self, label: &str, algorithm: KeyAlgorithm) -> Result<CaKey> {
+            let key = SoftwareKeys.make(label, algorithm)?;
+            self.made
+                .push((label.to_string(), key.key.public_key_spki()));
+            Ok(key)
+        }
+    }
+
+    #[test]
+    fn create_with_source_makes_each_ca_key_there_and_parents_sign() {
+        let org = Organization::new("Source Org", &["example.org".to_string()]).unwrap();
+        let mut options = CaOptions::new(org);
+        options.levels = 2;
+        options.key_algorithm = KeyAlgorithm::P256;
+        let mut source = Recording::default();
+        let h = create_with(options, 1_700_000_000, &mut source).unwrap();
+        let labels: Vec<&str> = source.made.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(labels, ["root", "intermediate-1", "intermediate-2"]);
+        let cas: Vec<_> = std::iter::once(&h.root).chain(&h.intermediates).collect();
+        for (ca, (label, spki)) in cas.iter().zip(&source.made) {
+            assert_eq!(&ca.label, label);
+            assert_eq!(
+                &ca.certificate.tbs_certificate.subject_public_key_info,
+                spki
+            );
+            assert!(ca.key.pkcs8().is_some(), "{label}: a software key");
+        }
+        // Each certificate is signed by the key its parent's source made (the root by itself).
+        let policy = CryptoPolicy::strict();
+        for (i, ca) in cas.iter().enumerate() {
+            let parent = &source.made[i.saturating_sub(1)].1;
+            let tbs = ca.certificate.tbs_certificate.to_der().unwrap();
+            let cert = &ca.certificate;
+            assert!(
+                verify_signed_data(
+                    parent,
+                    &cert.signature_algorithm,
+                    &tbs,
+                    &cert.signature,
+                    &policy
+                )
+                .unwrap(),
+                "{}",
+                ca.label
+            );
+        }
+    }
+}
