@@ -12,6 +12,7 @@
 //! [`Kek::check_blob`]), `kek.token` and `kek.label` (PKCS#11 only: the token label and the
 //! AES key's label).
 
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -22,6 +23,7 @@ use der::Decode;
 use smime::crypto::pkcs12::read_pkcs12;
 use smime::crypto::{DecryptingKey, PrivateKey};
 use smime::decrypt::DecryptReport;
+use smime::stream::PlaintextSink;
 use smime::x509_cert::Certificate;
 use smime::CryptoPolicy;
 use sqlx::{AnyConnection, Row};
@@ -31,7 +33,9 @@ use crate::audit::{self, AuditEvent, Outcome};
 use crate::certs::{insert_certificate, normalize_address, CertSource};
 use crate::db::{finish, now, read_setting, sql_error, write_setting, Store};
 use crate::kek::{Argon2Params, Kek, KekSettings};
-use crate::keys::{decrypt_with_history, owner_of, KeyMaterial, KeyRing, StoredKey};
+use crate::keys::{
+    decrypt_history_to_sink, decrypt_with_history, owner_of, KeyMaterial, KeyRing, StoredKey,
+};
 use crate::pkcs11::Token;
 use crate::roles::{Actor, Operation};
 use crate::{Error, Result};
@@ -562,8 +566,8 @@ impl Store {
         Ok(keys)
     }
 
-    /// Decrypt `message` for `owner` with every key of its history, newest first, until one
-    /// opens it ([`decrypt_with_history`]).
+    /// Decrypt `message` for `owner` with whichever key of its history the message names
+    /// ([`decrypt_with_history`]).
     pub fn decrypt(
         &self,
         actor: &Actor,
@@ -575,6 +579,28 @@ impl Store {
     ) -> Result<(DecryptReport, Option<Zeroizing<Vec<u8>>>)> {
         let keys = self.decryption_keys(actor, kek, tokens, owner)?;
         decrypt_with_history(message, keys, policy)
+    }
+
+    /// Decrypt the message read from `input` into `sink` for any of `owners` (the message's
+    /// addressees whose keys the store holds), with every key each ever had: one streamed
+    /// pass in bounded memory ([`decrypt_history_to_sink`]). Each owner's keys are a key
+    /// use, authorised and audited as [`Store::decryption_keys`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn decrypt_to_sink(
+        &self,
+        actor: &Actor,
+        kek: &Kek,
+        tokens: &[Arc<Token>],
+        owners: &[String],
+        input: impl Read,
+        sink: &mut dyn PlaintextSink,
+        policy: CryptoPolicy,
+    ) -> Result<DecryptReport> {
+        let mut keys = Vec::new();
+        for owner in owners {
+            keys.extend(self.decryption_keys(actor, kek, tokens, owner)?);
+        }
+        decrypt_history_to_sink(input, keys, sink, policy)
     }
 
     /// The newest key of `owner` as PKCS#12 ([`KeyRing::export_pkcs12`]); audited.

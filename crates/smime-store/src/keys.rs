@@ -11,12 +11,15 @@
 //! stays a decryption candidate forever, so mail encrypted to a key replaced several
 //! renewals ago still opens.
 
+use std::io::Read;
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use smime::crypto::pkcs12::{read_pkcs12, write_pkcs12, Pkcs12Identity};
 use smime::crypto::{certificate_fingerprint_sha256, pem_blocks, DecryptingKey, PrivateKey};
 use smime::decrypt::{DecryptReport, DecryptStatus, Decryptor};
+use smime::recipient::RecipientIdentity;
+use smime::stream::{PlaintextSink, SpooledSink};
 use smime::x509_cert::Certificate;
 use smime::CryptoPolicy;
 use smime_pkix::mail::{certificate_email_addresses, check_key_usage, Purpose};
@@ -380,25 +383,41 @@ fn valid_at(certificate: &Certificate, now: SystemTime) -> bool {
     validity.not_before.to_system_time() <= now && now <= validity.not_after.to_system_time()
 }
 
-/// Decrypt `message` with each of `keys` in turn (every historical key of the recipient,
-/// newest first) until one opens it. The report of the last attempt is returned when none
-/// does.
+/// Decrypt `message` for whichever of `keys` it names (every historical key of the
+/// recipient, newest first; see [`decrypt_history_to_sink`]). The plaintext is returned only
+/// when the status is decrypted.
 pub fn decrypt_with_history(
     message: &[u8],
     keys: Vec<(Certificate, DecryptingKey)>,
     policy: CryptoPolicy,
 ) -> Result<(DecryptReport, Option<Zeroizing<Vec<u8>>>)> {
-    let mut last = None;
-    for (certificate, key) in keys {
-        let decryptor = Decryptor::new(certificate, key, policy);
-        let (report, plain) = decryptor
-            .decrypt_bytes(message)
-            .map_err(|e| key_error("message", e.to_string()))?;
-        if report.status == DecryptStatus::Decrypted {
-            return Ok((report, plain.map(Zeroizing::new)));
-        }
-        last = Some(report);
+    let mut out = Zeroizing::new(Vec::new());
+    let report = {
+        let mut sink = SpooledSink::new(&mut *out);
+        decrypt_history_to_sink(message, keys, &mut sink, policy)?
+    };
+    let decrypted = report.status == DecryptStatus::Decrypted;
+    Ok((report, decrypted.then_some(out)))
+}
+
+/// Decrypt the message read from `input` into `sink` with whichever of `keys` it names:
+/// one streamed pass, the RecipientInfos matched against every certificate of the history
+/// (smime's [`Decryptor::with_identities`]), the sink committed only when the content is
+/// authentic and discarded otherwise.
+pub fn decrypt_history_to_sink(
+    input: impl Read,
+    keys: Vec<(Certificate, DecryptingKey)>,
+    sink: &mut dyn PlaintextSink,
+    policy: CryptoPolicy,
+) -> Result<DecryptReport> {
+    if keys.is_empty() {
+        return Err(key_error("message", "no decryption key to try"));
     }
-    last.map(|r| (r, None))
-        .ok_or_else(|| key_error("message", "no decryption key to try"))
+    let identities = keys
+        .into_iter()
+        .map(|(certificate, key)| RecipientIdentity::new(certificate, key))
+        .collect();
+    Decryptor::with_identities(identities, policy)
+        .decrypt_to_sink(input, sink)
+        .map_err(|e| key_error("message", e.to_string()))
 }

@@ -13,7 +13,7 @@ use std::io::{Read, Write};
 use serde::Serialize;
 use x509_cert::Certificate;
 
-use crate::cms::enveloped_data::{EnvelopedReader, EnvelopedTail};
+use crate::cms::enveloped_data::{EnvelopedReader, EnvelopedTail, RecipientInfo};
 use crate::cms::oids;
 use crate::crypto::cipher::{ContentDecryptor, ContentEncryption};
 use crate::crypto::DecryptingKey;
@@ -69,9 +69,10 @@ pub struct DecryptReport {
     pub reason: Option<String>,
 }
 
-/// Decrypts messages for one recipient identity.
+/// Decrypts messages for one recipient identity, or for any of several (every key a
+/// mailbox ever had).
 pub struct Decryptor {
-    identity: RecipientIdentity,
+    identities: Vec<RecipientIdentity>,
     policy: CryptoPolicy,
 }
 
@@ -83,7 +84,15 @@ impl Decryptor {
 
     /// A decryptor for a recipient identity (see [`RecipientIdentity`]).
     pub fn with_identity(identity: RecipientIdentity, policy: CryptoPolicy) -> Self {
-        Decryptor { identity, policy }
+        Self::with_identities(vec![identity], policy)
+    }
+
+    /// A decryptor for whichever of `identities` the message names (a recipient's key
+    /// history, newest first): the RecipientInfos of every identity are unwrapped and the
+    /// content is tried with each key found, in order, still in one streamed pass over the
+    /// input (several keys spool the ciphertext, in bounded memory).
+    pub fn with_identities(identities: Vec<RecipientIdentity>, policy: CryptoPolicy) -> Self {
+        Decryptor { identities, policy }
     }
 
     /// Decrypt the message (or bare CMS) read from `input`. On success the decrypted
@@ -163,12 +172,7 @@ impl Decryptor {
             recipients: head.recipient_infos.len(),
             reason: None,
         };
-        let candidates = match content_key_candidates(
-            &head.recipient_infos,
-            &self.identity,
-            head.encryption.key_len(),
-            &self.policy,
-        )? {
+        let candidates = match self.candidates(&head.recipient_infos, head.encryption.key_len())? {
             RecipientSearch::Found(candidates) => candidates,
             RecipientSearch::NotRecipient(reason) => {
                 report.status = DecryptStatus::NotRecipient;
@@ -215,6 +219,45 @@ impl Decryptor {
         }
         report.status = DecryptStatus::Decrypted;
         Ok(report)
+    }
+}
+
+impl Decryptor {
+    /// The content keys of every identity the RecipientInfos name, identities in order.
+    /// An identity that fails (a legacy key the policy refuses, a key of the wrong kind)
+    /// is passed over when another is a recipient; when none is, the first failure is the
+    /// error, else the message is not for any of them.
+    fn candidates(
+        &self,
+        recipient_infos: &[RecipientInfo],
+        key_len: usize,
+    ) -> Result<RecipientSearch> {
+        let mut found = Vec::new();
+        let mut first_error = None;
+        let mut reasons = Vec::new();
+        for identity in &self.identities {
+            match content_key_candidates(recipient_infos, identity, key_len, &self.policy) {
+                Ok(RecipientSearch::Found(candidates)) => found.extend(candidates),
+                Ok(RecipientSearch::NotRecipient(reason)) => reasons.push(reason),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        if !found.is_empty() {
+            return Ok(RecipientSearch::Found(found));
+        }
+        if let Some(e) = first_error {
+            return Err(e);
+        }
+        Ok(RecipientSearch::NotRecipient(match reasons.as_slice() {
+            [one] => one.clone(),
+            [first, ..] => format!(
+                "none of the {} keys tried is a recipient; the newest: {first}",
+                reasons.len()
+            ),
+            [] => "no decryption key to try".into(),
+        }))
     }
 }
 
@@ -326,6 +369,62 @@ mod tests {
         assert!(!starts_like_entity(b"short text"));
         assert!(!starts_like_entity(b"This is some sample content.\x01"));
         assert!(!starts_like_entity(&[0xC3u8; 64]));
+    }
+
+    /// A key history (several identities): the message to an older key opens in one pass,
+    /// a message to none of them is NotRecipient naming how many keys were tried.
+    #[test]
+    fn decrypt_with_identities_finds_the_older_key_and_names_a_miss() {
+        let pki = Pki::new();
+        pki.key("ca", "rsa2048");
+        pki.root("ca", "/CN=History CA", 2);
+        for (i, name) in ["old", "new", "other"].iter().enumerate() {
+            pki.key(name, "rsa2048");
+            pki.issue(
+                name,
+                &format!("/CN={name}"),
+                "ca",
+                2,
+                20 + i as u32,
+                ENCRYPTION,
+            );
+        }
+        let to = |name: &str| {
+            Encryptor::new(
+                vec![RecipientSpec {
+                    certificate: pki.cert(name),
+                    transport: KeyTransport::DEFAULT,
+                    identifier: RecipientIdentifierKind::IssuerAndSerial,
+                }],
+                EncryptOptions {
+                    cipher: ContentCipher::Aes256Gcm,
+                    at: SystemTime::now(),
+                },
+            )
+            .unwrap()
+            .encrypt_bytes(b"Content-Type: text/plain\r\n\r\nfor the history\r\n")
+            .unwrap()
+        };
+        let history = || {
+            ["new", "old"]
+                .iter()
+                .map(|name| {
+                    let key =
+                        DecryptingKey::from_pem_or_der(&pki.read(&format!("{name}.key")), name)
+                            .unwrap();
+                    RecipientIdentity::new(pki.cert(name), key)
+                })
+                .collect::<Vec<_>>()
+        };
+        let decryptor = Decryptor::with_identities(history(), CryptoPolicy::strict());
+        let (report, plain) = decryptor.decrypt_bytes(&to("old")).unwrap();
+        assert_eq!(report.status, DecryptStatus::Decrypted, "{report:?}");
+        assert!(plain.unwrap().ends_with(b"for the history\r\n"));
+        let (report, plain) = decryptor.decrypt_bytes(&to("other")).unwrap();
+        assert_eq!(report.status, DecryptStatus::NotRecipient);
+        assert!(plain.is_none());
+        let reason = report.reason.unwrap_or_default();
+        assert!(reason.contains("none of the 2 keys"), "{reason}");
     }
 
     /// A key alone is tried on every RecipientInfo: the wrong candidates must fail on the

@@ -1,6 +1,6 @@
 //! `smime decrypt`.
 
-use std::io::{Read, Write};
+use std::io::{BufReader, Read};
 
 use anyhow::{bail, Context, Result};
 use smime::crypto::pkcs12::read_pkcs12;
@@ -34,48 +34,47 @@ pub fn run(args: &DecryptArgs, flags: &StoreFlags) -> Result<bool> {
     finish(args, &report)
 }
 
-/// Decrypt with the store's keys of the addressee, every key it ever had, newest first.
+/// Decrypt with the store's keys of the addressee, every key it ever had, newest first:
+/// streamed like the file-key path (the plaintext is held in a temporary file until it is
+/// authenticated). Whose keys: `--for`, else the principal's own address, else the
+/// message's To/Cc addressees that have keys (read from its header, which is then decrypted
+/// along with the rest).
 fn run_from_store(args: &DecryptArgs, flags: &StoreFlags, policy: CryptoPolicy) -> Result<bool> {
     let store = store::open(flags)
         .context("no --key, --p12 or --kek-file given, so the store's keys are used")?;
     let actor = store::actor(&store, flags)?;
-    let mut message = Vec::new();
-    open_input(args.io.input.as_deref())?
-        .read_to_end(&mut message)
-        .context("reading the message")?;
-    let owners = match (&args.for_address, &actor.address) {
-        (Some(address), _) => vec![address.clone()],
-        (None, Some(own)) => vec![own.clone()],
-        (None, None) => addressees_with_keys(&store, &actor, &message)?,
+    let mut input = BufReader::new(open_input(args.io.input.as_deref())?);
+    let (owners, header) = match (&args.for_address, &actor.address) {
+        (Some(address), _) => (vec![address.clone()], Vec::new()),
+        (None, Some(own)) => (vec![own.clone()], Vec::new()),
+        (None, None) => {
+            let block = smime::message::read_header_block(&mut input, "message")?;
+            (addressees_with_keys(&store, &actor, &block)?, block.bytes)
+        }
     };
     let keys = store::unlock(&store, flags)?;
-    let mut last = None;
-    for owner in &owners {
-        let (report, plain) = store
-            .decrypt(&actor, &keys.kek, &keys.tokens, owner, &message, policy)
-            .with_context(|| format!("decrypting for {owner}"))?;
-        if let (DecryptStatus::Decrypted, Some(plain)) = (report.status, plain) {
-            let mut output = Output::create_held(args.io.output.as_deref())?;
-            output.write_all(&plain)?;
-            output.commit()?;
-            return finish(args, &report);
-        }
-        last = Some(report);
-    }
-    match last {
-        Some(report) => finish(args, &report),
-        None => bail!("no address to decrypt for: give --for ADDR"),
-    }
+    let mut output = Output::create_held(args.io.output.as_deref())?;
+    let report = store
+        .decrypt_to_sink(
+            &actor,
+            &keys.kek,
+            &keys.tokens,
+            &owners,
+            (&header[..]).chain(input),
+            &mut output,
+            policy,
+        )
+        .with_context(|| format!("decrypting for {}", owners.join(", ")))?;
+    finish(args, &report)
 }
 
-/// The To and Cc addresses of `message` for which the store holds keys (when neither
-/// --for nor the principal's own address says whose keys to use).
+/// The To and Cc addresses of the message header `block` for which the store holds keys
+/// (when neither --for nor the principal's own address says whose keys to use).
 fn addressees_with_keys(
     store: &smime_store::Store,
     actor: &smime_store::roles::Actor,
-    message: &[u8],
+    block: &smime::message::HeaderBlock,
 ) -> Result<Vec<String>> {
-    let block = smime::message::read_header_block(&mut &message[..], "message")?;
     let ring = store.key_ring(actor, None)?;
     let mut owners: Vec<String> = Vec::new();
     for name in ["To", "Cc", "Delivered-To"] {
