@@ -503,14 +503,18 @@ pub struct CaFiles {
 pub struct CaRevokeArgs {
     #[command(flatten)]
     pub ca: CaFiles,
-    /// The serial number, hex (`5f01a2`, `5F:01:A2`, `0x5f01a2`).
+    /// The serial number, hex (`5f01a2`, `5F:01:A2`, `0x5f01a2`), as `--serial HEX` or as
+    /// the argument (`smime ca revoke 5F01A2 --reason keyCompromise`).
     #[arg(
         long,
         value_name = "HEX",
-        required_unless_present = "email",
-        conflicts_with = "email"
+        required_unless_present_any = ["email", "serial_arg"],
+        conflicts_with_all = ["email", "serial_arg"]
     )]
     pub serial: Option<String>,
+    /// The serial number, hex (the same as --serial).
+    #[arg(value_name = "SERIAL", conflicts_with = "email")]
+    pub serial_arg: Option<String>,
     /// Revoke every currently valid certificate of this address the CA issued.
     #[arg(long, value_name = "ADDR")]
     pub email: Option<String>,

@@ -110,12 +110,34 @@ fn ca_revoke_crl_serve_seen_by_openssl_crl_and_ocsp() {
         assert!(o.stderr.contains("certificateHold"), "{}", o.stderr);
         revoke("0badc0de", "keyCompromise", &[]).assert_code(2);
 
-        revoke(
+        // The serial as the argument, as `smime ca revoke SERIAL --reason R` reads.
+        smime(&[
+            "ca",
+            "revoke",
+            "--ca-cert",
+            "ca.pem",
             &bob_serial,
+            "--reason",
             "keyCompromise",
-            &["--ca-key", "ca.key", "--crl-out", "ca.crl"],
-        )
+            "--ca-key",
+            "ca.key",
+            "--crl-out",
+            "ca.crl",
+        ])
         .assert_ok();
+        // Both forms at once is a usage error.
+        smime(&[
+            "ca",
+            "revoke",
+            "--ca-cert",
+            "ca.pem",
+            &bob_serial,
+            "--serial",
+            &bob_serial,
+            "--reason",
+            "keyCompromise",
+        ])
+        .assert_code(2);
         let report = crl_text(dir, "ca.crl");
         assert!(report.contains("verify OK"), "{report}");
         assert!(

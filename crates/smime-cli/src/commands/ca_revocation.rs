@@ -104,7 +104,10 @@ fn revoke_command(args: &CaRevokeArgs, flags: &StoreFlags) -> Result<()> {
         flags,
     )?;
     let now = SystemTime::now();
-    let done = match (&args.serial, &args.email) {
+    let done = match (
+        args.serial.as_ref().or(args.serial_arg.as_ref()),
+        &args.email,
+    ) {
         (Some(serial), _) => vec![revoke(
             &store,
             &actor,
