@@ -23,8 +23,7 @@ use super::ffi::dh::DhPrivateKey;
 use super::ffi::rsa::ShortRsaKey;
 use super::key_agreement::{self, AgreementCurve, KeyAgreement, EC_PUBLIC_KEY, X25519};
 use super::key_transport::{KeyTransport, RSA_ENCRYPTION};
-use super::pem_blocks;
-use super::private_key::pkcs8_algorithm_and_key;
+use super::private_key::{pkcs8_algorithm_and_key, private_key_der};
 use super::x942::{self, DH_PUBLIC_NUMBER};
 use crate::ber::{encode_tlv, Element, Tag};
 use crate::{Error, Result};
@@ -184,31 +183,8 @@ impl DecryptingKey {
     /// blocks such as `EC PARAMETERS` are skipped) or DER. Encrypted keys are refused with
     /// a hint. `what` (a file name) goes in errors.
     pub fn from_pem_or_der(bytes: &[u8], what: &str) -> Result<DecryptingKey> {
-        if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
-            for block in pem_blocks(bytes, what)? {
-                let der = Zeroizing::new(block.der);
-                match block.label.as_str() {
-                    "ENCRYPTED PRIVATE KEY" => {
-                        return Err(Error::key(
-                            what,
-                            "the key is encrypted: decrypt it first (openssl pkey -in F -out G)",
-                        ))
-                    }
-                    "PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" if block.encrypted => {
-                        return Err(Error::key(
-                            what,
-                            "the key is encrypted: decrypt it first (openssl pkey -in F -out G)",
-                        ))
-                    }
-                    "PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" => {
-                        return from_der_any(&der, what).map(|inner| DecryptingKey { inner });
-                    }
-                    _ => continue,
-                }
-            }
-            return Err(Error::key(what, "no PRIVATE KEY block found"));
-        }
-        from_der_any(bytes, what).map(|inner| DecryptingKey { inner })
+        let (der, _) = private_key_der(bytes, what)?;
+        from_der_any(&der, what).map(|inner| DecryptingKey { inner })
     }
 
     /// What kind of RecipientInfo the key opens.

@@ -114,6 +114,40 @@ fn spki_of(inner: &Inner) -> Option<SubjectPublicKeyInfoOwned> {
 }
 
 /// Wrap a key pair, or explain why it cannot be used.
+/// The DER of the private key in `bytes` and the PEM label it came from: the first
+/// `PRIVATE KEY` (PKCS#8, RFC 5958), `RSA PRIVATE KEY` (PKCS#1, RFC 8017 A.1.2) or
+/// `EC PRIVATE KEY` (SEC1, RFC 5915) block of RFC 7468 PEM, other blocks (`EC PARAMETERS`)
+/// skipped; or `bytes` itself, with no label, when it is not PEM. Encrypted keys are
+/// refused with a hint to decrypt them first. Shared by the signing and decrypting keys.
+pub(crate) fn private_key_der(
+    bytes: &[u8],
+    what: &str,
+) -> Result<(Zeroizing<Vec<u8>>, Option<String>)> {
+    if !bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+        return Ok((Zeroizing::new(bytes.to_vec()), None));
+    }
+    let encrypted = || {
+        Error::key(
+            what,
+            "the key is encrypted: decrypt it first (openssl pkey -in F -out G)",
+        )
+    };
+    for block in pem_blocks(bytes, what)? {
+        let der = Zeroizing::new(block.der);
+        match block.label.as_str() {
+            "ENCRYPTED PRIVATE KEY" => return Err(encrypted()),
+            "PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" if block.encrypted => {
+                return Err(encrypted())
+            }
+            "PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" => {
+                return Ok((der, Some(block.label)))
+            }
+            _ => continue,
+        }
+    }
+    Err(Error::key(what, "no PRIVATE KEY block found"))
+}
+
 fn finish(inner: Option<Inner>, what: &str, unsupported: String) -> Result<PrivateKey> {
     let inner = inner.ok_or_else(|| Error::key(what, unsupported))?;
     let spki = spki_of(&inner).ok_or_else(|| {
@@ -209,45 +243,17 @@ impl PrivateKey {
     /// forms. Encrypted keys are refused with a hint to decrypt them first. `what` (a file
     /// name) goes in errors.
     pub fn from_pem_or_der(bytes: &[u8], what: &str) -> Result<PrivateKey> {
-        if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
-            for block in pem_blocks(bytes, what)? {
-                let der = Zeroizing::new(block.der);
-                match block.label.as_str() {
-                    "ENCRYPTED PRIVATE KEY" => {
-                        return Err(Error::key(
-                            what,
-                            "the key is encrypted: decrypt it first (openssl pkey -in F -out G)",
-                        ))
-                    }
-                    "PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" if block.encrypted => {
-                        return Err(Error::key(
-                            what,
-                            "the key is encrypted: decrypt it first (openssl pkey -in F -out G)",
-                        ))
-                    }
-                    "PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" => {
-                        return finish(
-                            from_der_any(&der),
-                            what,
-                            format!(
-                                "the {} block is not a supported private key \
-                                 (RSA 2048-8192 bits, EC P-256/384/521, Ed25519)",
-                                block.label
-                            ),
-                        );
-                    }
-                    _ => continue,
-                }
-            }
-            return Err(Error::key(what, "no PRIVATE KEY block found"));
-        }
-        finish(
-            from_der_any(bytes),
-            what,
-            "neither a PEM nor a DER private key (PKCS#8, PKCS#1 or SEC1) that is supported \
-             (RSA 2048-8192 bits, EC P-256/384/521, Ed25519)"
+        let (der, label) = private_key_der(bytes, what)?;
+        let unsupported = match label {
+            Some(label) => format!(
+                "the {label} block is not a supported private key \
+                 (RSA 2048-8192 bits, EC P-256/384/521, Ed25519)"
+            ),
+            None => "neither a PEM nor a DER private key (PKCS#8, PKCS#1 or SEC1) that is \
+                     supported (RSA 2048-8192 bits, EC P-256/384/521, Ed25519)"
                 .into(),
-        )
+        };
+        finish(from_der_any(&der), what, unsupported)
     }
 
     /// The public key as a SubjectPublicKeyInfo (RFC 5280 4.1.2.7), to match against a
