@@ -5,11 +5,14 @@
 
 use std::sync::Arc;
 
+use smime::crypto::external_key::ExternalSigner;
 use smime::crypto::PrivateKey;
 use smime_store::pkcs11::{Token, TokenCurve, TokenKeyKind};
+use spki::SubjectPublicKeyInfoOwned;
 use zeroize::Zeroizing;
 
 use crate::keygen::{generate, GeneratedKey, KeyAlgorithm};
+use crate::profile::Usage;
 use crate::signing::crypto;
 use crate::{Error, Result};
 
@@ -114,19 +117,11 @@ impl CaKeySource for TokenKeys {
             algorithm.name(),
             self.token.label()
         );
-        let mut id = vec![0u8; TOKEN_ID_OCTETS];
-        aws_lc_rs::rand::fill(&mut id).map_err(|_| Error::Crypto {
-            what: what.clone(),
-            reason: "the random generator failed making its CKA_ID".into(),
-        })?;
+        let id = fresh_token_id(&self.token, &what)?;
         let cka_label = format!("smime ca:{label}");
-        let kind = match algorithm {
-            KeyAlgorithm::P256 => TokenKeyKind::Ec(TokenCurve::P256),
-            KeyAlgorithm::P384 => TokenKeyKind::Ec(TokenCurve::P384),
-            KeyAlgorithm::Rsa3072 => TokenKeyKind::Rsa(3072),
-            KeyAlgorithm::Rsa4096 => TokenKeyKind::Rsa(4096),
-        };
-        let generated = self.token.generate_signing_key(&cka_label, &id, kind);
+        let generated = self
+            .token
+            .generate_signing_key(&cka_label, &id, token_kind(algorithm));
         let key = generated.map_err(|e| Error::Refused {
             what: what.clone(),
             reason: format!("the token cannot make it: {e}"),
@@ -141,6 +136,102 @@ impl CaKeySource for TokenKeys {
             },
         })
     }
+}
+
+/// A subscriber's key pair made inside a token: where to find it again and the public key
+/// to certify (its private key never leaves the token).
+#[derive(Debug, Clone)]
+pub struct SubscriberTokenKey {
+    /// Its CKA_ID.
+    pub id: Vec<u8>,
+    /// Its public key, read from the token.
+    pub public_key: SubjectPublicKeyInfoOwned,
+}
+
+/// Make the key pair of `email`'s certificate for `usage` inside `token` (CKA_LABEL
+/// `smime:<email>:<usage>`, a fresh random CKA_ID), sensitive and never extractable
+/// (PKCS#11 v2.40 4.9). A signing key only signs (CKA_SIGN); a key that encrypts can also
+/// decrypt (RSA, CKA_DECRYPT: KeyTransRecipientInfo, RFC 5652 6.2.1) or derive (EC,
+/// CKA_DERIVE: ECDH for KeyAgreeRecipientInfo, RFC 5753 3.1), and sign.
+pub fn make_subscriber_token_key(
+    token: &Arc<Token>,
+    email: &str,
+    usage: Usage,
+    algorithm: KeyAlgorithm,
+) -> Result<SubscriberTokenKey> {
+    let what = format!(
+        "a {} {} key for {email} in PKCS#11 token {:?}",
+        algorithm.name(),
+        usage.name(),
+        token.label()
+    );
+    let id = fresh_token_id(token, &what)?;
+    let label = format!("smime:{email}:{}", usage.name());
+    let generated = match (usage, token_kind(algorithm)) {
+        (Usage::Sign, kind) => token.generate_signing_key(&label, &id, kind),
+        (_, TokenKeyKind::Rsa(bits)) => token.generate_rsa(&label, &id, bits as u64),
+        (_, TokenKeyKind::Ec(curve)) => token.generate_ec(&label, &id, curve),
+    };
+    let key = generated.map_err(|e| Error::Refused {
+        what,
+        reason: format!("the token cannot make it: {e}"),
+    })?;
+    Ok(SubscriberTokenKey {
+        id,
+        public_key: key.public_key_spki(),
+    })
+}
+
+/// The token key kind of an algorithm: EC P-256/P-384 through CKM_EC_KEY_PAIR_GEN, RSA
+/// 3072/4096 through CKM_RSA_PKCS_KEY_PAIR_GEN (PKCS#11 v2.40 2.3.5, 2.1.4).
+fn token_kind(algorithm: KeyAlgorithm) -> TokenKeyKind {
+    match algorithm {
+        KeyAlgorithm::P256 => TokenKeyKind::Ec(TokenCurve::P256),
+        KeyAlgorithm::P384 => TokenKeyKind::Ec(TokenCurve::P384),
+        KeyAlgorithm::Rsa3072 => TokenKeyKind::Rsa(3072),
+        KeyAlgorithm::Rsa4096 => TokenKeyKind::Rsa(4096),
+    }
+}
+
+/// How many random CKA_IDs are drawn before giving up: with 128 random bits a second draw
+/// colliding means the generator or the token is broken, not bad luck.
+const TOKEN_ID_ATTEMPTS: usize = 4;
+
+/// A random CKA_ID no object in `token` carries yet (drawn again on a collision).
+fn fresh_token_id(token: &Token, what: &str) -> Result<Vec<u8>> {
+    let random = |id: &mut [u8]| {
+        aws_lc_rs::rand::fill(id).map_err(|_| Error::Crypto {
+            what: what.to_string(),
+            reason: "the random generator failed making its CKA_ID".into(),
+        })
+    };
+    let in_use = |id: &[u8]| {
+        token.id_in_use(id).map_err(|e| Error::Refused {
+            what: what.to_string(),
+            reason: format!("the token cannot be searched for its CKA_ID: {e}"),
+        })
+    };
+    fresh_id(what, random, in_use)
+}
+
+/// A CKA_ID from `random` that `in_use` says is free, after at most [`TOKEN_ID_ATTEMPTS`]
+/// draws.
+fn fresh_id(
+    what: &str,
+    mut random: impl FnMut(&mut [u8]) -> Result<()>,
+    mut in_use: impl FnMut(&[u8]) -> Result<bool>,
+) -> Result<Vec<u8>> {
+    let mut id = vec![0u8; TOKEN_ID_OCTETS];
+    for _ in 0..TOKEN_ID_ATTEMPTS {
+        random(&mut id)?;
+        if !in_use(&id)? {
+            return Ok(id);
+        }
+    }
+    Err(Error::Refused {
+        what: what.to_string(),
+        reason: format!("{TOKEN_ID_ATTEMPTS} random CKA_IDs were all in use in the token already"),
+    })
 }
 
 #[cfg(test)]
@@ -166,6 +257,30 @@ mod tests {
                 .push((label.to_string(), key.key.public_key_spki()));
             Ok(key)
         }
+    }
+
+    #[test]
+    fn fresh_id_colliding_draw_is_drawn_again() {
+        let taken = [7u8; TOKEN_ID_OCTETS];
+        let mut draws = 0u8;
+        let random = |id: &mut [u8]| {
+            // First draw: the id already in the token; then a different one.
+            id.fill(if draws == 0 { 7 } else { 9 });
+            draws += 1;
+            Ok(())
+        };
+        let id = fresh_id("test key", random, |id| Ok(id == taken)).unwrap();
+        assert_eq!(id, [9u8; TOKEN_ID_OCTETS]);
+    }
+
+    #[test]
+    fn fresh_id_always_in_use_is_refused() {
+        let random = |id: &mut [u8]| {
+            id.fill(1);
+            Ok(())
+        };
+        let err = fresh_id("test key", random, |_| Ok(true)).unwrap_err();
+        assert!(err.to_string().contains("CKA_ID"), "{err}");
     }
 
     #[test]

@@ -485,6 +485,11 @@ pub struct CaIssueArgs {
     /// The PKCS#12 password (first line); absent, one is generated and printed once.
     #[arg(long, value_name = "FILE", requires = "out_p12")]
     pub password_file: Option<PathBuf>,
+    /// Generate the subscriber's key(s) inside the PKCS#11 token (--token, --pin-file),
+    /// sensitive and never extractable; the store records them as token keys of the address.
+    /// Not with --csr or --out-p12: the key never leaves the token.
+    #[arg(long)]
+    pub key_in_token: bool,
     /// Print what was issued as JSON.
     #[arg(long)]
     pub json: bool,

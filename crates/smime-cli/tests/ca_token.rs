@@ -5,6 +5,10 @@
 //! signed with `sign --from` accepted by `openssl cms -verify`; the CA keys are token rows
 //! without a sealed blob and refuse to leave the token; without the token flags or with a
 //! wrong PIN the store does not open (exit 2, the message names the flags or the PIN).
+//! `ca issue --key-in-token` makes a person's keys in the token: `sign --from` signs there
+//! (openssl verifies), mail openssl encrypts to the EC P-256 and RSA encryption
+//! certificates is decrypted by `smime decrypt` from the store, the keys are token rows that
+//! refuse to leave the token, and PKCS#12 export or delivery of them is refused.
 //!
 //! One SoftHSM2 directory serves the file (SOFTHSM2_CONF is read once per process when the
 //! module is initialised); each backend gets its own token.
@@ -28,6 +32,8 @@ const PIN: &str = "4321";
 /// before the module is loaded in this process, which may not see tokens made later.
 const BACKEND_TOKENS: [&str; 2] = ["smime-ca-0", "smime-ca-1"];
 const RSA_TOKEN: &str = "smime-ca-rsa";
+/// The token of the subscriber keys made by `ca issue --key-in-token`.
+const SUBSCRIBER_TOKEN: &str = "smime-subscribers";
 
 /// The SoftHSM2 configuration of this test process.
 struct Hsm {
@@ -79,7 +85,10 @@ fn hsm() -> Option<&'static Hsm> {
         )
         .expect("softhsm2.conf");
         let hsm = Hsm { dir };
-        for label in BACKEND_TOKENS.into_iter().chain([RSA_TOKEN]) {
+        for label in BACKEND_TOKENS
+            .into_iter()
+            .chain([RSA_TOKEN, SUBSCRIBER_TOKEN])
+        {
             hsm.init_token(label);
         }
         // Set once, before the module is initialised in this process.
@@ -454,4 +463,211 @@ fn ca_init_keys_in_token_rsa3072_issues_openssl_verifies() {
     );
     no_token.assert_code(2);
     assert!(no_token.stderr.contains("not open"), "{no_token}");
+}
+
+#[test]
+fn ca_issue_key_in_token_signs_decrypts_and_key_stays_in_token() {
+    let Some(hsm) = hsm() else { return };
+    let label = SUBSCRIBER_TOKEN;
+    let run_dir = tempfile::tempdir_in(hsm.dir.path()).expect("run directory");
+    let r = Run {
+        hsm,
+        location: run_dir.path().join("store.sqlite").display().to_string(),
+        dir: run_dir.path().to_path_buf(),
+        label: label.to_string(),
+    };
+    fs::write(r.file("pin.txt"), format!("{PIN}\n")).expect("pin");
+    fs::write(r.file("pass.txt"), "a passphrase\n").expect("pass");
+    fs::write(r.file("p12pass.txt"), "export password\n").expect("pass");
+    let pass = r.file("pass.txt");
+    // A passphrase store with a software CA; only the subscribers' keys go into the token.
+    let smime = |args: &[&str]| {
+        let mut all = vec!["--passphrase-file", path(&pass)];
+        all.extend_from_slice(args);
+        r.smime(&all)
+    };
+    smime(&["store", "init"]).assert_ok();
+    smime(&["ca", "init", "--name", "HSM Org", "--domain", "example.org"]).assert_ok();
+    smime(&["ca", "chain", "--out", path(&r.file("chain.pem"))]).assert_ok();
+    let blocks = pem_blocks(&fs::read_to_string(r.file("chain.pem")).expect("chain"));
+    fs::write(r.file("inter.pem"), &blocks[0]).expect("write");
+    fs::write(r.file("root.pem"), &blocks[1]).expect("write");
+
+    // The key never leaves the token: PKCS#12 delivery and a CSR's key are refused.
+    for (flag, value) in [("--out-p12", "alice.p12"), ("--csr", "alice.csr")] {
+        let refused = smime(&[
+            "ca",
+            "issue",
+            "--email",
+            "alice@example.org",
+            "--key-in-token",
+            flag,
+            path(&r.file(value)),
+        ]);
+        refused.assert_code(2);
+        assert!(
+            refused.stderr.contains(flag) && refused.stderr.contains("never leaves"),
+            "{refused}"
+        );
+    }
+
+    // Alice's pair (EC P-256), both keys made in the token.
+    let issued = smime(&[
+        "ca",
+        "issue",
+        "--email",
+        "alice@example.org",
+        "--name",
+        "Alice Example",
+        "--key-algorithm",
+        "p256",
+        "--key-in-token",
+        "--out",
+        path(&r.file("alice.pem")),
+    ]);
+    issued.assert_ok();
+    assert_eq!(
+        issued
+            .stderr
+            .matches(&format!("key in PKCS#11 token {label:?}"))
+            .count(),
+        2,
+        "{issued}"
+    );
+    let certs = pem_blocks(&fs::read_to_string(r.file("alice.pem")).expect("alice"));
+    assert_eq!(certs.len(), 2, "{certs:?}");
+    fs::write(r.file("alice-sign.pem"), &certs[0]).expect("write");
+    fs::write(r.file("alice-encrypt.pem"), &certs[1]).expect("write");
+    for cert in ["alice-sign.pem", "alice-encrypt.pem"] {
+        verify_chain(&r.dir, cert).assert_ok();
+    }
+    // Bob's encryption certificate on an RSA 3072 key made in the token (key transport).
+    smime(&[
+        "ca",
+        "issue",
+        "--email",
+        "bob@example.org",
+        "--usage",
+        "encrypt",
+        "--key-algorithm",
+        "rsa3072",
+        "--key-in-token",
+        "--out",
+        path(&r.file("bob-encrypt.pem")),
+    ])
+    .assert_ok();
+
+    // sign --from signs with the token key; openssl verifies.
+    fs::write(
+        r.file("mail.eml"),
+        plain_message("alice@example.org", "Signed inside the token."),
+    )
+    .expect("write");
+    smime(&[
+        "sign",
+        "--from",
+        "alice@example.org",
+        "--in",
+        path(&r.file("mail.eml")),
+        "--out",
+        path(&r.file("signed.eml")),
+    ])
+    .assert_ok();
+    let verified = openssl(
+        &r.dir,
+        &[
+            "cms",
+            "-verify",
+            "-in",
+            "signed.eml",
+            "-CAfile",
+            "root.pem",
+            "-certfile",
+            "inter.pem",
+            "-out",
+            "verified.eml",
+        ],
+    );
+    verified.assert_ok();
+    let content = fs::read_to_string(r.file("verified.eml")).expect("verified");
+    assert!(content.contains("Signed inside the token."), "{content}");
+
+    // openssl encrypts to each encryption certificate (ECDH, then RSA key transport);
+    // smime decrypt finds the token key in the store and decrypts inside the token.
+    for (who, cert) in [("alice", "alice-encrypt.pem"), ("bob", "bob-encrypt.pem")] {
+        let address = format!("{who}@example.org");
+        let body = format!("For {who}'s token key only.");
+        fs::write(r.file("plain.eml"), plain_message(&address, &body)).expect("write");
+        let encrypted = format!("{who}.enc.eml");
+        openssl(
+            &r.dir,
+            &[
+                "cms",
+                "-encrypt",
+                "-aes256",
+                "-in",
+                "plain.eml",
+                "-out",
+                &encrypted,
+                cert,
+            ],
+        )
+        .assert_ok();
+        let decrypted = r.file(&format!("{who}.dec.eml"));
+        smime(&[
+            "decrypt",
+            "--for",
+            &address,
+            "--in",
+            path(&r.file(&encrypted)),
+            "--out",
+            path(&decrypted),
+        ])
+        .assert_ok();
+        let text = fs::read_to_string(&decrypted).expect("decrypted");
+        assert!(text.contains(&body), "{who}: {text}");
+    }
+
+    // The keys are token rows (no sealed blob), and the token refuses to give them out.
+    let store = Store::open(&r.location).expect("store");
+    let admin = store.actor("admin").expect("admin");
+    let token = Token::open(Path::new(SOFTHSM2_MODULE), label, PIN).expect("token");
+    for (owner, count) in [("alice@example.org", 2), ("bob@example.org", 1)] {
+        let ring = store.key_ring(&admin, Some(owner)).expect("ring");
+        let history = ring.history(owner);
+        assert_eq!(history.len(), count, "{owner}");
+        for key in history {
+            let KeyMaterial::Token { token: held_in, id } = &key.material else {
+                panic!("{owner}: not a token key: {:?}", key.material);
+            };
+            assert_eq!(held_in, label);
+            let err = Arc::clone(&token)
+                .find_key(id)
+                .expect("the key is in the token")
+                .try_extract()
+                .expect_err("the key left the token");
+            assert!(
+                err.to_string().contains("KeyUnextractable"),
+                "{owner}: {err}"
+            );
+        }
+    }
+    drop(store);
+
+    // store export of the address is refused and names the token.
+    let export = smime(&[
+        "store",
+        "export",
+        "alice@example.org",
+        "--out",
+        path(&r.file("alice-export.p12")),
+        "--password-file",
+        path(&r.file("p12pass.txt")),
+    ]);
+    export.assert_code(2);
+    assert!(
+        export.stderr.contains(&format!("PKCS#11 token {label:?}")),
+        "{export}"
+    );
+    assert!(!r.file("alice-export.p12").exists(), "{export}");
 }

@@ -313,11 +313,17 @@ impl KeyRing {
             .into_iter()
             .next_back()
             .ok_or_else(|| key_error(owner, "no key is stored for this address"))?;
-        let KeyMaterial::Sealed(sealed) = &key.material else {
-            return Err(key_error(
-                &key.id,
-                "the key lives in a PKCS#11 token and cannot be exported",
-            ));
+        let sealed = match &key.material {
+            KeyMaterial::Sealed(sealed) => sealed,
+            KeyMaterial::Token { token, .. } => {
+                return Err(key_error(
+                    &key.id,
+                    format!(
+                        "the key of {owner} lives in PKCS#11 token {token:?} and cannot be \
+                         exported"
+                    ),
+                ))
+            }
         };
         let identity = Pkcs12Identity {
             certificate: key.certificate.clone(),

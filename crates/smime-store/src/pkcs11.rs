@@ -364,6 +364,17 @@ impl Token {
         })
     }
 
+    /// Whether any object of the token (key, certificate, data) carries CKA_ID `id`: a new
+    /// key's CKA_ID must be unique, since [`Token::find_key`] finds a key by it alone
+    /// (PKCS#11 v2.40 4.4: CKA_ID is meant to tell keys apart, the token does not enforce it).
+    pub fn id_in_use(&self, id: &[u8]) -> Result<bool> {
+        self.with_session(|s| {
+            s.find_objects(&[Attribute::Id(id.to_vec())])
+                .map(|found| !found.is_empty())
+                .map_err(|e| pkcs11_error(self.what(), "looking for objects with a CKA_ID", e))
+        })
+    }
+
     /// The private key with CKA_ID `id`.
     pub fn find_key(self: &Arc<Self>, id: &[u8]) -> Result<TokenKey> {
         let found = self.with_session(|s| {

@@ -7,12 +7,12 @@ use std::io::Write;
 use std::sync::Arc;
 
 use anyhow::Result;
-use smime_ca::ca_keys::{CaKeyMaterial, TokenKeys};
+use smime_ca::ca_keys::{make_subscriber_token_key, CaKeyMaterial, TokenKeys};
 use smime_ca::ca_store;
 use smime_ca::csr::verify_request;
 use smime_ca::delivery::pkcs12;
 use smime_ca::hierarchy::{create, create_with, CaOptions};
-use smime_ca::issue::{issue_set, CertificateRequest, SubjectKey};
+use smime_ca::issue::{issue_set, CertificateRequest, IssuedCertificate, IssuingCa, SubjectKey};
 use smime_ca::keygen::KeyAlgorithm;
 use smime_ca::organization::Organization;
 use smime_ca::profile::{Profile, Usage};
@@ -21,6 +21,7 @@ use smime_ca::subject::Subscriber;
 use smime_ca::urls::CaUrls;
 use smime_store::certs::CertSource;
 use smime_store::key_store::NewKey;
+use smime_store::pkcs11::Token;
 
 use crate::args::{CaChainArgs, CaCommand, CaInitArgs, CaIssueArgs, StoreFlags};
 use crate::files::Output;
@@ -127,6 +128,19 @@ fn p12_path(out: &std::path::Path, usage: &str, pair: bool) -> std::path::PathBu
 }
 
 fn issue_command(args: &CaIssueArgs, flags: &StoreFlags) -> Result<()> {
+    if args.key_in_token {
+        for (given, flag) in [
+            (args.csr.is_some(), "--csr"),
+            (args.out_p12.is_some(), "--out-p12"),
+        ] {
+            if given {
+                anyhow::bail!(
+                    "--key-in-token cannot be used with {flag}: the key is made in the token \
+                     and never leaves it"
+                );
+            }
+        }
+    }
     let store = crate::store::open(flags)?;
     let actor = crate::store::actor(&store, flags)?;
     let keys = crate::store::unlock(&store, flags)?;
@@ -164,14 +178,18 @@ fn issue_command(args: &CaIssueArgs, flags: &StoreFlags) -> Result<()> {
         )?),
         None => None,
     };
-    let issued = issue_set(
-        &ca.issuing_ca(),
-        &request,
-        &usages,
-        crate::store::unix_now(),
-    )?;
+    let now = crate::store::unix_now();
+    let issued = if args.key_in_token {
+        issue_in_token(args, &keys.tokens, &ca.issuing_ca(), request, &usages, now)?
+    } else {
+        issue_set(&ca.issuing_ca(), &request, &usages, now)?
+            .into_iter()
+            .map(|cert| (cert, None))
+            .collect()
+    };
     let mut report = Vec::new();
-    for cert in &issued {
+    let pair = issued.len() > 1;
+    for (cert, token_key) in &issued {
         let profile = cert.profile.to_string();
         store.add_certificates(
             &actor,
@@ -181,23 +199,27 @@ fn issue_command(args: &CaIssueArgs, flags: &StoreFlags) -> Result<()> {
             Some(&profile),
         )?;
         let id = smime::crypto::certificate_fingerprint_sha256(&cert.certificate);
-        // A CA-made key is kept in the store under the address; a CSR's key stays with the
-        // requester.
-        if let Some(key) = &cert.key {
-            store.add_key(
-                &actor,
-                kek,
-                &key.pkcs8,
-                NewKey {
-                    owner: Some(&args.email),
-                    certificate: cert.certificate.clone(),
-                    chain: ca.chain.clone(),
-                    source_detail: Some("smime ca issue"),
-                },
-            )?;
-        }
+        let new_key = || NewKey {
+            owner: Some(&args.email),
+            certificate: cert.certificate.clone(),
+            chain: ca.chain.clone(),
+            source_detail: Some("smime ca issue"),
+        };
+        // A CA-made key is kept in the store under the address, a token key is recorded as
+        // one; a CSR's key stays with the requester.
+        let kept = match (&cert.key, token_key) {
+            (Some(key), _) => {
+                store.add_key(&actor, kek, &key.pkcs8, new_key())?;
+                ", key kept in the store".to_string()
+            }
+            (None, Some((token, key_id))) => {
+                store.add_token_key(&actor, token, key_id, new_key())?;
+                format!(", key in PKCS#11 token {:?}", token.label())
+            }
+            (None, None) => String::new(),
+        };
         if let Some(out) = &args.out_p12 {
-            let file = p12_path(out, cert.usage.name(), issued.len() > 1);
+            let file = p12_path(out, cert.usage.name(), pair);
             let (p12, generated) = pkcs12(
                 cert,
                 &ca.chain,
@@ -220,15 +242,10 @@ fn issue_command(args: &CaIssueArgs, flags: &StoreFlags) -> Result<()> {
         let serial =
             Serial::from_serial_number(&cert.certificate.tbs_certificate.serial_number).to_hex();
         eprintln!(
-            "issued {} certificate for {} ({}, serial {serial}, SHA-256 {id}){}",
+            "issued {} certificate for {} ({}, serial {serial}, SHA-256 {id}){kept}",
             cert.usage.name(),
             args.email,
             cert.profile,
-            if cert.key.is_some() {
-                ", key kept in the store"
-            } else {
-                ""
-            }
         );
         report.push(serde_json::json!({
             "email": args.email,
@@ -240,11 +257,48 @@ fn issue_command(args: &CaIssueArgs, flags: &StoreFlags) -> Result<()> {
         }));
     }
     if let Some(out) = &args.out {
-        let certificates: Vec<_> = issued.iter().map(|c| c.certificate.clone()).collect();
+        let certificates: Vec<_> = issued.iter().map(|(c, _)| c.certificate.clone()).collect();
         write_pem(&certificates, Some(out))?;
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     }
     Ok(())
+}
+
+/// `--key-in-token`: each certificate's key pair is made in the token the flags name
+/// ([`make_subscriber_token_key`]) and its public key certified as a CSR's would be
+/// ([`SubjectKey::Public`]); each certificate comes back with the token and CKA_ID of its key.
+fn issue_in_token(
+    args: &CaIssueArgs,
+    tokens: &[Arc<Token>],
+    ca: &IssuingCa<'_>,
+    mut request: CertificateRequest,
+    usages: &[Usage],
+    now: i64,
+) -> Result<Vec<(IssuedCertificate, Option<(Arc<Token>, Vec<u8>)>)>> {
+    let Some(token) = tokens.first() else {
+        anyhow::bail!(
+            "--key-in-token needs the token: give --token LABEL and --pin-file F (or set \
+             $SMIME_TOKEN and $SMIME_PIN_FILE), and --pkcs11-module PATH unless it is SoftHSM2's"
+        );
+    };
+    let algorithm = match request.key {
+        SubjectKey::Generate(algorithm) => algorithm,
+        SubjectKey::Public(_) => KeyAlgorithm::default(),
+    };
+    let usages = if usages.is_empty() {
+        &[Usage::Sign, Usage::Encrypt][..]
+    } else {
+        usages
+    };
+    let mut issued = Vec::new();
+    for usage in usages {
+        let key = make_subscriber_token_key(token, &args.email, *usage, algorithm)?;
+        request.key = SubjectKey::Public(key.public_key);
+        for cert in issue_set(ca, &request, &[*usage], now)? {
+            issued.push((cert, Some((Arc::clone(token), key.id.clone()))));
+        }
+    }
+    Ok(issued)
 }
