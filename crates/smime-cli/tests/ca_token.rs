@@ -184,6 +184,104 @@ fn pem_blocks(pem: &str) -> Vec<String> {
         .collect()
 }
 
+impl<'a> Run<'a> {
+    /// A run on a new SQLite store in a fresh directory, opened by a passphrase
+    /// (`pass.txt`), with the token `label` named by the flags (`pin.txt`).
+    fn passphrase(hsm: &'a Hsm, label: &str) -> (Run<'a>, tempfile::TempDir) {
+        let run_dir = tempfile::tempdir_in(hsm.dir.path()).expect("run directory");
+        let r = Run {
+            hsm,
+            location: run_dir.path().join("store.sqlite").display().to_string(),
+            dir: run_dir.path().to_path_buf(),
+            label: label.to_string(),
+        };
+        fs::write(r.file("pin.txt"), format!("{PIN}\n")).expect("pin");
+        fs::write(r.file("pass.txt"), "a passphrase\n").expect("pass");
+        (r, run_dir)
+    }
+
+    /// `smime` with the token flags and `--passphrase-file pass.txt` before `args`.
+    fn smime_pass(&self, args: &[&str]) -> Outcome {
+        let pass = self.file("pass.txt");
+        let mut all = vec!["--passphrase-file", path(&pass)];
+        all.extend_from_slice(args);
+        self.smime(&all)
+    }
+
+    /// `sign --from alice@example.org` (run through `smime`) of a mail saying `body`:
+    /// `openssl cms -verify` accepts it up to root.pem and gives `body` back.
+    fn assert_alice_signs(&self, smime: impl Fn(&[&str]) -> Outcome, body: &str) {
+        fs::write(
+            self.file("mail.eml"),
+            plain_message("alice@example.org", body),
+        )
+        .expect("write");
+        smime(&[
+            "sign",
+            "--from",
+            "alice@example.org",
+            "--in",
+            path(&self.file("mail.eml")),
+            "--out",
+            path(&self.file("signed.eml")),
+        ])
+        .assert_ok();
+        let verify = [
+            "cms",
+            "-verify",
+            "-in",
+            "signed.eml",
+            "-CAfile",
+            "root.pem",
+            "-certfile",
+            "inter.pem",
+            "-out",
+            "verified.eml",
+        ];
+        openssl(&self.dir, &verify).assert_ok();
+        let content = fs::read_to_string(self.file("verified.eml")).expect("verified");
+        assert!(content.contains(body), "{content}");
+    }
+
+    /// `ca chain` split into `inter.pem` and `root.pem` (the file is `chain.pem`).
+    fn write_chain(&self, smime: impl Fn(&[&str]) -> Outcome) {
+        let chain = self.file("chain.pem");
+        smime(&["ca", "chain", "--out", path(&chain)]).assert_ok();
+        let blocks = pem_blocks(&fs::read_to_string(&chain).expect("chain"));
+        assert_eq!(blocks.len(), 2, "{blocks:?}");
+        fs::write(self.file("inter.pem"), &blocks[0]).expect("write");
+        fs::write(self.file("root.pem"), &blocks[1]).expect("write");
+    }
+}
+
+/// Every key of each `(owner, count)` of the store at `location` is a token row of `label`
+/// (no sealed blob), `count` of them, and the token refuses to give it out.
+fn assert_keys_stay_in_token(location: &str, label: &str, owners: &[(&str, usize)]) {
+    let store = Store::open(location).expect("store");
+    let admin = store.actor("admin").expect("admin");
+    let token = Token::open(Path::new(SOFTHSM2_MODULE), label, PIN).expect("token");
+    for (owner, count) in owners {
+        let ring = store.key_ring(&admin, Some(owner)).expect("ring");
+        let history = ring.history(owner);
+        assert_eq!(history.len(), *count, "{owner}");
+        for key in history {
+            let KeyMaterial::Token { token: held_in, id } = &key.material else {
+                panic!("{owner}: not a token key: {:?}", key.material);
+            };
+            assert_eq!(held_in, label);
+            let err = Arc::clone(&token)
+                .find_key(id)
+                .expect("the key is in the token")
+                .try_extract()
+                .expect_err("the key left the token");
+            assert!(
+                err.to_string().contains("KeyUnextractable"),
+                "{owner}: {err}"
+            );
+        }
+    }
+}
+
 #[test]
 fn ca_init_keys_in_token_issue_crl_openssl_accepts_and_keys_stay_in_token() {
     let Some(hsm) = hsm() else { return };
@@ -227,12 +325,7 @@ fn ca_init_keys_in_token_issue_crl_openssl_accepts_and_keys_stay_in_token() {
             "{ca_init}"
         );
 
-        let chain = r.file("chain.pem");
-        r.smime(&["ca", "chain", "--out", path(&chain)]).assert_ok();
-        let blocks = pem_blocks(&fs::read_to_string(&chain).expect("chain"));
-        assert_eq!(blocks.len(), 2, "{blocks:?}");
-        fs::write(r.file("inter.pem"), &blocks[0]).expect("write");
-        fs::write(r.file("root.pem"), &blocks[1]).expect("write");
+        r.write_chain(|args| r.smime(args));
         // P-384 keys made in the token, signing with ECDSA-SHA384 (RFC 5758 3.2).
         let text = openssl(&r.dir, &["x509", "-in", "inter.pem", "-noout", "-text"]);
         text.assert_ok();
@@ -263,37 +356,7 @@ fn ca_init_keys_in_token_issue_crl_openssl_accepts_and_keys_stay_in_token() {
         );
 
         // Her key is sealed under the token's AES key: sign --from opens it.
-        fs::write(
-            r.file("mail.eml"),
-            plain_message("alice@example.org", "Signed under a token KEK."),
-        )
-        .expect("write");
-        r.smime(&[
-            "sign",
-            "--from",
-            "alice@example.org",
-            "--in",
-            path(&r.file("mail.eml")),
-            "--out",
-            path(&r.file("signed.eml")),
-        ])
-        .assert_ok();
-        openssl(
-            &r.dir,
-            &[
-                "cms",
-                "-verify",
-                "-in",
-                "signed.eml",
-                "-CAfile",
-                "root.pem",
-                "-certfile",
-                "inter.pem",
-                "-out",
-                "verified.eml",
-            ],
-        )
-        .assert_ok();
+        r.assert_alice_signs(|args| r.smime(args), "Signed under a token KEK.");
 
         // The CRL, signed in the token, verifies against the issuing CA.
         r.smime(&["ca", "crl", "--out", path(&r.file("ca.crl"))])
@@ -336,28 +399,11 @@ fn ca_init_keys_in_token_issue_crl_openssl_accepts_and_keys_stay_in_token() {
         assert_lifecycle_renews_bob(|args| r.smime(args));
 
         // Both CA keys are token rows (no sealed blob) and do not leave the token.
-        let store = Store::open(location).expect("store");
-        let admin = store.actor("admin").expect("admin");
-        let token = Token::open(Path::new(SOFTHSM2_MODULE), &label, PIN).expect("token");
-        for owner in ["ca:root", "ca:intermediate-1"] {
-            let ring = store.key_ring(&admin, Some(owner)).expect("ring");
-            let history = ring.history(owner);
-            assert_eq!(history.len(), 1, "{owner}");
-            let KeyMaterial::Token { token: held_in, id } = &history[0].material else {
-                panic!("{owner}: not a token key: {:?}", history[0].material);
-            };
-            assert_eq!(held_in, &label);
-            let err = Arc::clone(&token)
-                .find_key(id)
-                .expect("the CA key is in the token")
-                .try_extract()
-                .expect_err("the CA key left the token");
-            assert!(
-                err.to_string().contains("KeyUnextractable"),
-                "{owner}: {err}"
-            );
-        }
-        drop(store);
+        assert_keys_stay_in_token(
+            location,
+            &label,
+            &[("ca:root", 1), ("ca:intermediate-1", 1)],
+        );
 
         // Without the token flags the store does not open, and the message names them.
         let bare = r.smime_with(
@@ -393,22 +439,11 @@ fn ca_init_keys_in_token_issue_crl_openssl_accepts_and_keys_stay_in_token() {
 fn ca_init_keys_in_token_rsa3072_issues_openssl_verifies() {
     let Some(hsm) = hsm() else { return };
     let label = RSA_TOKEN;
-    let run_dir = tempfile::tempdir_in(hsm.dir.path()).expect("run directory");
-    let r = Run {
-        hsm,
-        location: run_dir.path().join("store.sqlite").display().to_string(),
-        dir: run_dir.path().to_path_buf(),
-        label: label.to_string(),
-    };
-    fs::write(r.file("pin.txt"), format!("{PIN}\n")).expect("pin");
-    fs::write(r.file("pass.txt"), "a passphrase\n").expect("pass");
-    // A passphrase store whose CA keys are in the token: --token names it.
+    let (r, _run_dir) = Run::passphrase(hsm, label);
     let pass = r.file("pass.txt");
-    r.smime(&["--passphrase-file", path(&pass), "store", "init"])
-        .assert_ok();
-    r.smime(&[
-        "--passphrase-file",
-        path(&pass),
+    // A passphrase store whose CA keys are in the token: --token names it.
+    r.smime_pass(&["store", "init"]).assert_ok();
+    r.smime_pass(&[
         "ca",
         "init",
         "--name",
@@ -420,11 +455,7 @@ fn ca_init_keys_in_token_rsa3072_issues_openssl_verifies() {
         "--keys-in-token",
     ])
     .assert_ok();
-    r.smime(&["ca", "chain", "--out", path(&r.file("chain.pem"))])
-        .assert_ok();
-    let blocks = pem_blocks(&fs::read_to_string(r.file("chain.pem")).expect("chain"));
-    fs::write(r.file("inter.pem"), &blocks[0]).expect("write");
-    fs::write(r.file("root.pem"), &blocks[1]).expect("write");
+    r.write_chain(|args| r.smime(args));
     r.smime(&[
         "--passphrase-file",
         path(&pass),
@@ -469,29 +500,13 @@ fn ca_init_keys_in_token_rsa3072_issues_openssl_verifies() {
 fn ca_issue_key_in_token_signs_decrypts_and_key_stays_in_token() {
     let Some(hsm) = hsm() else { return };
     let label = SUBSCRIBER_TOKEN;
-    let run_dir = tempfile::tempdir_in(hsm.dir.path()).expect("run directory");
-    let r = Run {
-        hsm,
-        location: run_dir.path().join("store.sqlite").display().to_string(),
-        dir: run_dir.path().to_path_buf(),
-        label: label.to_string(),
-    };
-    fs::write(r.file("pin.txt"), format!("{PIN}\n")).expect("pin");
-    fs::write(r.file("pass.txt"), "a passphrase\n").expect("pass");
+    let (r, _run_dir) = Run::passphrase(hsm, label);
     fs::write(r.file("p12pass.txt"), "export password\n").expect("pass");
-    let pass = r.file("pass.txt");
+    let smime = |args: &[&str]| r.smime_pass(args);
     // A passphrase store with a software CA; only the subscribers' keys go into the token.
-    let smime = |args: &[&str]| {
-        let mut all = vec!["--passphrase-file", path(&pass)];
-        all.extend_from_slice(args);
-        r.smime(&all)
-    };
     smime(&["store", "init"]).assert_ok();
     smime(&["ca", "init", "--name", "HSM Org", "--domain", "example.org"]).assert_ok();
-    smime(&["ca", "chain", "--out", path(&r.file("chain.pem"))]).assert_ok();
-    let blocks = pem_blocks(&fs::read_to_string(r.file("chain.pem")).expect("chain"));
-    fs::write(r.file("inter.pem"), &blocks[0]).expect("write");
-    fs::write(r.file("root.pem"), &blocks[1]).expect("write");
+    r.write_chain(smime);
 
     // The key never leaves the token: PKCS#12 delivery and a CSR's key are refused.
     for (flag, value) in [("--out-p12", "alice.p12"), ("--csr", "alice.csr")] {
@@ -558,39 +573,7 @@ fn ca_issue_key_in_token_signs_decrypts_and_key_stays_in_token() {
     .assert_ok();
 
     // sign --from signs with the token key; openssl verifies.
-    fs::write(
-        r.file("mail.eml"),
-        plain_message("alice@example.org", "Signed inside the token."),
-    )
-    .expect("write");
-    smime(&[
-        "sign",
-        "--from",
-        "alice@example.org",
-        "--in",
-        path(&r.file("mail.eml")),
-        "--out",
-        path(&r.file("signed.eml")),
-    ])
-    .assert_ok();
-    let verified = openssl(
-        &r.dir,
-        &[
-            "cms",
-            "-verify",
-            "-in",
-            "signed.eml",
-            "-CAfile",
-            "root.pem",
-            "-certfile",
-            "inter.pem",
-            "-out",
-            "verified.eml",
-        ],
-    );
-    verified.assert_ok();
-    let content = fs::read_to_string(r.file("verified.eml")).expect("verified");
-    assert!(content.contains("Signed inside the token."), "{content}");
+    r.assert_alice_signs(smime, "Signed inside the token.");
 
     // openssl encrypts to each encryption certificate (ECDH, then RSA key transport);
     // smime decrypt finds the token key in the store and decrypts inside the token.
@@ -629,30 +612,11 @@ fn ca_issue_key_in_token_signs_decrypts_and_key_stays_in_token() {
     }
 
     // The keys are token rows (no sealed blob), and the token refuses to give them out.
-    let store = Store::open(&r.location).expect("store");
-    let admin = store.actor("admin").expect("admin");
-    let token = Token::open(Path::new(SOFTHSM2_MODULE), label, PIN).expect("token");
-    for (owner, count) in [("alice@example.org", 2), ("bob@example.org", 1)] {
-        let ring = store.key_ring(&admin, Some(owner)).expect("ring");
-        let history = ring.history(owner);
-        assert_eq!(history.len(), count, "{owner}");
-        for key in history {
-            let KeyMaterial::Token { token: held_in, id } = &key.material else {
-                panic!("{owner}: not a token key: {:?}", key.material);
-            };
-            assert_eq!(held_in, label);
-            let err = Arc::clone(&token)
-                .find_key(id)
-                .expect("the key is in the token")
-                .try_extract()
-                .expect_err("the key left the token");
-            assert!(
-                err.to_string().contains("KeyUnextractable"),
-                "{owner}: {err}"
-            );
-        }
-    }
-    drop(store);
+    assert_keys_stay_in_token(
+        &r.location,
+        label,
+        &[("alice@example.org", 2), ("bob@example.org", 1)],
+    );
 
     // store export of the address is refused and names the token.
     let export = smime(&[

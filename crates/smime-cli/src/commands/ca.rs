@@ -266,6 +266,9 @@ fn issue_command(args: &CaIssueArgs, flags: &StoreFlags) -> Result<()> {
     Ok(())
 }
 
+/// An issued certificate with the token and CKA_ID of its key when the key was made there.
+type Issued = (IssuedCertificate, Option<(Arc<Token>, Vec<u8>)>);
+
 /// `--key-in-token`: each certificate's key pair is made in the token the flags name
 /// ([`make_subscriber_token_key`]) and its public key certified as a CSR's would be
 /// ([`SubjectKey::Public`]); each certificate comes back with the token and CKA_ID of its key.
@@ -276,7 +279,7 @@ fn issue_in_token(
     mut request: CertificateRequest,
     usages: &[Usage],
     now: i64,
-) -> Result<Vec<(IssuedCertificate, Option<(Arc<Token>, Vec<u8>)>)>> {
+) -> Result<Vec<Issued>> {
     let Some(token) = tokens.first() else {
         anyhow::bail!(
             "--key-in-token needs the token: give --token LABEL and --pin-file F (or set \
