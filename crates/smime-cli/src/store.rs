@@ -142,11 +142,21 @@ pub fn open_token(flags: &StoreFlags, label: &str) -> Result<Arc<Token>> {
     })
 }
 
-/// The token the flags name (`--token`), opened; `None` without one.
-pub fn flagged_token(flags: &StoreFlags) -> Result<Option<Arc<Token>>> {
-    token_label(flags)
-        .map(|label| open_token(flags, &label))
-        .transpose()
+/// The token to make new keys in (`ca init --keys-in-token`, `ca issue --key-in-token`,
+/// named by `option` in the refusal): one already open for the store, else the one the flags
+/// name, opened now.
+pub fn token_for_new_keys(
+    flags: &StoreFlags,
+    open: &[Arc<Token>],
+    option: &str,
+) -> Result<Arc<Token>> {
+    if let Some(token) = open.first() {
+        return Ok(Arc::clone(token));
+    }
+    match token_label(flags) {
+        Some(label) => open_token(flags, &label),
+        None => bail!("{option} needs the token: {TOKEN_FLAGS}"),
+    }
 }
 
 /// Read a secret file (its first line), naming the flag in errors.
@@ -212,7 +222,8 @@ pub struct Unlocked {
 }
 
 /// Unlock the store's key-encryption key (a wrong passphrase, key file or PIN is an error
-/// that says so; nothing is changed) and open the token the flags name. A KEK in a token
+/// that says so; nothing is changed) and open the token the flags name when the store keeps
+/// keys in it. A KEK in a token
 /// is unlocked through the token the store recorded (`--token` may name it too) with the
 /// PIN of `--pin-file`.
 pub fn unlock(store: &Store, flags: &StoreFlags) -> Result<Unlocked> {
@@ -220,7 +231,12 @@ pub fn unlock(store: &Store, flags: &StoreFlags) -> Result<Unlocked> {
     if kind.as_deref() != Some("pkcs11") {
         let unlock = Unlock::from_flags(flags, kind.as_deref())?;
         let kek = store.unlock_kek(unlock.source())?;
-        let tokens = flagged_token(flags)?.into_iter().collect();
+        // The token --token names is opened only when the store keeps keys there: a command
+        // that uses none runs without logging in to it (or needing its PIN).
+        let tokens = match token_label(flags) {
+            Some(label) if store.has_token_keys(&label)? => vec![open_token(flags, &label)?],
+            _ => Vec::new(),
+        };
         return Ok(Unlocked { kek, tokens });
     }
     let setting = |name: &str| -> Result<String> {

@@ -507,6 +507,26 @@ fn ca_issue_key_in_token_signs_decrypts_and_key_stays_in_token() {
     smime(&["store", "init"]).assert_ok();
     smime(&["ca", "init", "--name", "HSM Org", "--domain", "example.org"]).assert_ok();
     r.write_chain(smime);
+    // --token with a wrong PIN: opened (and refused) only once the store keeps keys there.
+    fs::write(r.file("wrong-pin.txt"), "0000\n").expect("pin");
+    let (pass, wrong_pin) = (r.file("pass.txt"), r.file("wrong-pin.txt"));
+    let wrong_pin_flags = [
+        "--passphrase-file",
+        path(&pass),
+        "--token",
+        label,
+        "--pin-file",
+        path(&wrong_pin),
+    ];
+    let carol = [
+        "ca",
+        "issue",
+        "--email",
+        "carol@example.org",
+        "--usage",
+        "sign",
+    ];
+    r.smime_with(&wrong_pin_flags, &carol).assert_ok();
 
     // The key never leaves the token: PKCS#12 delivery and a CSR's key are refused.
     for (flag, value) in [("--out-p12", "alice.p12"), ("--csr", "alice.csr")] {
@@ -571,6 +591,10 @@ fn ca_issue_key_in_token_signs_decrypts_and_key_stays_in_token() {
         path(&r.file("bob-encrypt.pem")),
     ])
     .assert_ok();
+
+    let wrong = r.smime_with(&wrong_pin_flags, &carol);
+    wrong.assert_code(2);
+    assert!(wrong.stderr.contains("wrong PIN"), "{wrong}");
 
     // sign --from signs with the token key; openssl verifies.
     r.assert_alice_signs(smime, "Signed inside the token.");

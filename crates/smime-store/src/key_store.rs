@@ -404,6 +404,22 @@ impl Store {
         self.load_ring(owner.as_deref())
     }
 
+    /// Whether any key row of the store is kept in the PKCS#11 token `label`: a command
+    /// opens (and logs in to) a token only when it holds keys the command may use.
+    pub fn has_token_keys(&self, label: &str) -> Result<bool> {
+        self.block_on(async {
+            let mut conn = self.connect("look for keys in a token").await?;
+            let count: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM keys WHERE material_kind = 'token' AND token_label = $1",
+            )
+            .bind(label)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(sql_error(format!("count the keys in token {label:?}")))?;
+            Ok(count > 0)
+        })
+    }
+
     fn load_ring(&self, owner: Option<&str>) -> Result<KeyRing> {
         self.block_on(async {
             let mut conn = self.connect("read the keys").await?;

@@ -62,14 +62,9 @@ fn init(args: &CaInitArgs, flags: &StoreFlags) -> Result<()> {
     }
     let now = crate::store::unix_now();
     let hierarchy = if args.keys_in_token {
-        // The token the flags name, else the one holding the store's KEK.
-        let Some(token) = keys.tokens.first() else {
-            anyhow::bail!(
-                "--keys-in-token needs the token: give --token LABEL and --pin-file F (or set \
-                 $SMIME_TOKEN and $SMIME_PIN_FILE), and --pkcs11-module PATH unless it is SoftHSM2's"
-            );
-        };
-        create_with(options, now, &mut TokenKeys::new(Arc::clone(token)))?
+        // The token holding the store's KEK, else the one the flags name.
+        let token = crate::store::token_for_new_keys(flags, &keys.tokens, "--keys-in-token")?;
+        create_with(options, now, &mut TokenKeys::new(token))?
     } else {
         create(options, now)?
     };
@@ -180,7 +175,15 @@ fn issue_command(args: &CaIssueArgs, flags: &StoreFlags) -> Result<()> {
     };
     let now = crate::store::unix_now();
     let issued = if args.key_in_token {
-        issue_in_token(args, &keys.tokens, &ca.issuing_ca(), request, &usages, now)?
+        issue_in_token(
+            args,
+            flags,
+            &keys.tokens,
+            &ca.issuing_ca(),
+            request,
+            &usages,
+            now,
+        )?
     } else {
         issue_set(&ca.issuing_ca(), &request, &usages, now)?
             .into_iter()
@@ -274,18 +277,14 @@ type Issued = (IssuedCertificate, Option<(Arc<Token>, Vec<u8>)>);
 /// ([`SubjectKey::Public`]); each certificate comes back with the token and CKA_ID of its key.
 fn issue_in_token(
     args: &CaIssueArgs,
+    flags: &StoreFlags,
     tokens: &[Arc<Token>],
     ca: &IssuingCa<'_>,
     mut request: CertificateRequest,
     usages: &[Usage],
     now: i64,
 ) -> Result<Vec<Issued>> {
-    let Some(token) = tokens.first() else {
-        anyhow::bail!(
-            "--key-in-token needs the token: give --token LABEL and --pin-file F (or set \
-             $SMIME_TOKEN and $SMIME_PIN_FILE), and --pkcs11-module PATH unless it is SoftHSM2's"
-        );
-    };
+    let token = &crate::store::token_for_new_keys(flags, tokens, "--key-in-token")?;
     let algorithm = match request.key {
         SubjectKey::Generate(algorithm) => algorithm,
         SubjectKey::Public(_) => KeyAlgorithm::default(),
