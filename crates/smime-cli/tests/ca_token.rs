@@ -8,7 +8,8 @@
 //! `ca issue --key-in-token` makes a person's keys in the token: `sign --from` signs there
 //! (openssl verifies), mail openssl encrypts to the EC P-256 and RSA encryption
 //! certificates is decrypted by `smime decrypt` from the store, the keys are token rows that
-//! refuse to leave the token, and PKCS#12 export or delivery of them is refused.
+//! refuse to leave the token, PKCS#12 export or delivery of them is refused, and a backup
+//! restored into a new store decrypts with them again.
 //!
 //! One SoftHSM2 directory serves the file (SOFTHSM2_CONF is read once per process when the
 //! module is initialised); each backend gets its own token.
@@ -658,4 +659,37 @@ fn ca_issue_key_in_token_signs_decrypts_and_key_stays_in_token() {
         "{export}"
     );
     assert!(!r.file("alice-export.p12").exists(), "{export}");
+
+    // Backup, then restore into a new store: the token rows come back and still decrypt.
+    let archive = r.file("store.backup");
+    smime(&["store", "backup", "--out", path(&archive)]).assert_ok();
+    let restored = Run {
+        hsm,
+        location: r.file("restored.sqlite").display().to_string(),
+        dir: r.dir.clone(),
+        label: label.to_string(),
+    };
+    restored.smime_pass(&["store", "init"]).assert_ok();
+    restored
+        .smime_pass(&["store", "restore", "--in", path(&archive)])
+        .assert_ok();
+    let decrypted = r.file("restored.dec.eml");
+    restored
+        .smime_pass(&[
+            "decrypt",
+            "--for",
+            "alice@example.org",
+            "--in",
+            path(&r.file("alice.enc.eml")),
+            "--out",
+            path(&decrypted),
+        ])
+        .assert_ok();
+    let text = fs::read_to_string(&decrypted).expect("decrypted");
+    assert!(text.contains("For alice's token key only."), "{text}");
+    assert_keys_stay_in_token(
+        &restored.location,
+        label,
+        &[("alice@example.org", 2), ("bob@example.org", 1)],
+    );
 }
