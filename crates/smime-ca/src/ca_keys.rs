@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use smime::crypto::external_key::ExternalSigner;
 use smime::crypto::PrivateKey;
-use smime_store::pkcs11::{Token, TokenCurve, TokenKeyKind};
+use smime_store::pkcs11::{Token, TokenCurve, TokenKey, TokenKeyKind};
 use spki::SubjectPublicKeyInfoOwned;
 use zeroize::Zeroizing;
 
@@ -117,15 +117,9 @@ impl CaKeySource for TokenKeys {
             algorithm.name(),
             self.token.label()
         );
-        let id = fresh_token_id(&self.token, &what)?;
         let cka_label = format!("smime ca:{label}");
-        let generated = self
-            .token
-            .generate_signing_key(&cka_label, &id, token_kind(algorithm));
-        let key = generated.map_err(|e| Error::Refused {
-            what: what.clone(),
-            reason: format!("the token cannot make it: {e}"),
-        })?;
+        let (id, key) =
+            generate_in_token(&self.token, &what, &cka_label, token_kind(algorithm), true)?;
         let key = PrivateKey::external(Box::new(key)).map_err(|e| crypto(&what, e))?;
         Ok(CaKey {
             algorithm,
@@ -165,21 +159,36 @@ pub fn make_subscriber_token_key(
         usage.name(),
         token.label()
     );
-    let id = fresh_token_id(token, &what)?;
     let label = format!("smime:{email}:{}", usage.name());
-    let generated = match (usage, token_kind(algorithm)) {
-        (Usage::Sign, kind) => token.generate_signing_key(&label, &id, kind),
-        (_, TokenKeyKind::Rsa(bits)) => token.generate_rsa(&label, &id, bits as u64),
-        (_, TokenKeyKind::Ec(curve)) => token.generate_ec(&label, &id, curve),
-    };
-    let key = generated.map_err(|e| Error::Refused {
-        what,
-        reason: format!("the token cannot make it: {e}"),
-    })?;
+    let sign_only = usage == Usage::Sign;
+    let (id, key) = generate_in_token(token, &what, &label, token_kind(algorithm), sign_only)?;
     Ok(SubscriberTokenKey {
         id,
         public_key: key.public_key_spki(),
     })
+}
+
+/// A new key pair of `kind` in `token` under a fresh CKA_ID ([`fresh_token_id`]), labelled
+/// `cka_label`: one that only signs, or one that also decrypts or agrees. A token that
+/// cannot make it is named, with its answer, in an error about `what`.
+fn generate_in_token(
+    token: &Arc<Token>,
+    what: &str,
+    cka_label: &str,
+    kind: TokenKeyKind,
+    sign_only: bool,
+) -> Result<(Vec<u8>, TokenKey)> {
+    let id = fresh_token_id(token, what)?;
+    let generated = if sign_only {
+        token.generate_signing_key(cka_label, &id, kind)
+    } else {
+        token.generate_key(cka_label, &id, kind)
+    };
+    let key = generated.map_err(|e| Error::Refused {
+        what: what.to_string(),
+        reason: format!("the token cannot make it: {e}"),
+    })?;
+    Ok((id, key))
 }
 
 /// The token key kind of an algorithm: EC P-256/P-384 through CKM_EC_KEY_PAIR_GEN, RSA

@@ -93,7 +93,8 @@ pub fn has_ca(store: &Store) -> Result<bool> {
 }
 
 /// Keep `hierarchy` in the store: every CA key sealed under `kek`, or recorded as a token
-/// key when it was made in a token (owner `ca:<label>`, its chain above it), the organisation and URLs as settings, the CA certificates approved.
+/// key when it was made in a token (owner `ca:<label>`, its chain above it), the
+/// organisation and URLs as settings, the CA certificates approved.
 /// Refused when the store already has a CA (a second root would orphan what the first
 /// issued).
 pub fn save(store: &Store, actor: &Actor, kek: &Kek, hierarchy: &Hierarchy) -> Result<()> {

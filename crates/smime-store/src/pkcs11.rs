@@ -216,21 +216,17 @@ impl Token {
         ]
     }
 
-    /// Generate an RSA key pair of `bits` in the token (public exponent 65537) that signs and
-    /// decrypts; `label` and `id` (CKA_LABEL, CKA_ID) find it again.
-    pub fn generate_rsa(self: &Arc<Self>, label: &str, id: &[u8], bits: u64) -> Result<TokenKey> {
-        self.generate(label, id, TokenKeyKind::Rsa(bits as usize), KeyUse::All)
-    }
-
-    /// Generate an EC key pair on `curve` in the token (CKM_EC_KEY_PAIR_GEN, PKCS#11 v2.40
-    /// 2.3.5) that signs (ECDSA) and agrees (ECDH).
-    pub fn generate_ec(
+    /// Generate a key pair of `kind` (RSA with public exponent 65537, or EC on the curve
+    /// through CKM_EC_KEY_PAIR_GEN, PKCS#11 v2.40 2.3.5) that signs and decrypts (RSA key
+    /// transport) or agrees (ECDH): what a mailbox's encryption key needs; `label` and `id`
+    /// (CKA_LABEL, CKA_ID) find it again.
+    pub fn generate_key(
         self: &Arc<Self>,
         label: &str,
         id: &[u8],
-        curve: TokenCurve,
+        kind: TokenKeyKind,
     ) -> Result<TokenKey> {
-        self.generate(label, id, TokenKeyKind::Ec(curve), KeyUse::All)
+        self.generate(label, id, kind, KeyUse::All)
     }
 
     /// Generate a key pair of `kind` that only signs (CKA_SIGN alone: no CKA_DECRYPT, no

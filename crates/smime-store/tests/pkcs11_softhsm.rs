@@ -230,7 +230,10 @@ fn sign_and_verify(f: &Fixture, name: &str, key: TokenKey, pss: bool) {
 #[test]
 fn sign_with_token_rsa_key_pkcs1_and_pss_openssl_cms_verifies() {
     let Some(f) = fixture() else { return };
-    let key = f.token.generate_rsa("rsa-sign", b"rsa-sign", 2048).unwrap();
+    let key = f
+        .token
+        .generate_key("rsa-sign", b"rsa-sign", TokenKeyKind::Rsa(2048))
+        .unwrap();
     assert_eq!(key.kind(), TokenKeyKind::Rsa(2048));
     sign_and_verify(f, "rsasign", key.clone(), false);
     // RSASSA-PSS (RFC 4056) through CKM_SHA256_RSA_PKCS_PSS.
@@ -242,7 +245,7 @@ fn sign_with_token_p256_key_openssl_cms_verifies() {
     let Some(f) = fixture() else { return };
     let key = f
         .token
-        .generate_ec("ec-sign", b"ec-sign", TokenCurve::P256)
+        .generate_key("ec-sign", b"ec-sign", TokenKeyKind::Ec(TokenCurve::P256))
         .unwrap();
     assert_eq!(key.kind(), TokenKeyKind::Ec(TokenCurve::P256));
     sign_and_verify(f, "ecsign", key, false);
@@ -253,7 +256,11 @@ fn sign_with_token_p384_key_sha384_openssl_cms_verifies() {
     let Some(f) = fixture() else { return };
     let key = f
         .token
-        .generate_ec("ec384-sign", b"ec384-sign", TokenCurve::P384)
+        .generate_key(
+            "ec384-sign",
+            b"ec384-sign",
+            TokenKeyKind::Ec(TokenCurve::P384),
+        )
         .unwrap();
     assert_eq!(key.kind(), TokenKeyKind::Ec(TokenCurve::P384));
     // Found again by CKA_ID: the curve is read back from CKA_EC_PARAMS.
@@ -271,7 +278,10 @@ fn sign_with_token_p384_key_sha384_openssl_cms_verifies() {
 #[test]
 fn decrypt_openssl_encrypted_to_token_key_pkcs1_and_oaep_recovers_content() {
     let Some(f) = fixture() else { return };
-    let key = f.token.generate_rsa("rsa-dec", b"rsa-dec", 2048).unwrap();
+    let key = f
+        .token
+        .generate_key("rsa-dec", b"rsa-dec", TokenKeyKind::Rsa(2048))
+        .unwrap();
     let certificate = f.certify("rsadec", &key, "keyEncipherment");
     std::fs::write(f.path("plain.eml"), MESSAGE).unwrap();
     // The key found again by its id: what a store holding only the id does.
@@ -310,7 +320,7 @@ fn decrypt_openssl_encrypted_to_token_key_pkcs1_and_oaep_recovers_content() {
     // Another token key cannot open it: the random-key fallback makes it fail, not error.
     let other = f
         .token
-        .generate_rsa("rsa-other", b"rsa-other", 2048)
+        .generate_key("rsa-other", b"rsa-other", TokenKeyKind::Rsa(2048))
         .unwrap();
     let wrong = Decryptor::new(
         f.certify("rsadec2", &key, "keyEncipherment"),
@@ -338,14 +348,17 @@ fn decrypt_openssl_encrypted_to_token_key_pkcs1_and_oaep_recovers_content() {
 #[test]
 fn extract_token_generated_keys_is_refused() {
     let Some(f) = fixture() else { return };
-    let rsa = f.token.generate_rsa("rsa-x", b"rsa-x", 2048).unwrap();
+    let rsa = f
+        .token
+        .generate_key("rsa-x", b"rsa-x", TokenKeyKind::Rsa(2048))
+        .unwrap();
     let ec = f
         .token
-        .generate_ec("ec-x", b"ec-x", TokenCurve::P256)
+        .generate_key("ec-x", b"ec-x", TokenKeyKind::Ec(TokenCurve::P256))
         .unwrap();
     let ec384 = f
         .token
-        .generate_ec("ec384-x", b"ec384-x", TokenCurve::P384)
+        .generate_key("ec384-x", b"ec384-x", TokenKeyKind::Ec(TokenCurve::P384))
         .unwrap();
     for key in [rsa, ec, ec384] {
         let err = key
@@ -393,7 +406,10 @@ fn key_ring_token_key_signs_decrypts_and_is_not_exported() {
     use smime_store::kek::{Argon2Params, Kek};
     use smime_store::keys::{decrypt_with_history, KeyRing};
     let Some(f) = fixture() else { return };
-    let key = f.token.generate_rsa("ring", b"ring", 2048).unwrap();
+    let key = f
+        .token
+        .generate_key("ring", b"ring", TokenKeyKind::Rsa(2048))
+        .unwrap();
     let certificate = f.certify("ringkey", &key, "digitalSignature,keyEncipherment");
     let kek = Kek::from_passphrase(
         b"p",
@@ -412,7 +428,7 @@ fn key_ring_token_key_signs_decrypts_and_is_not_exported() {
     assert_eq!(stored.owner, "ringkey@example.org");
     // Another token key does not match the certificate; an absent id is named.
     f.token
-        .generate_rsa("ring-other", b"ring-other", 2048)
+        .generate_key("ring-other", b"ring-other", TokenKeyKind::Rsa(2048))
         .unwrap();
     let mut other = KeyRing::default();
     let err = other
@@ -474,10 +490,10 @@ fn ecdh_decrypt(f: &Fixture, curve: TokenCurve) {
     let n = curve.field_len();
     let key = f
         .token
-        .generate_ec(
+        .generate_key(
             &format!("ec-dec-{n}"),
             format!("ec-dec-{n}").as_bytes(),
-            curve,
+            TokenKeyKind::Ec(curve),
         )
         .unwrap();
     let (name, pem) = (format!("ecdec{n}"), format!("ecdec{n}.pem"));
@@ -518,10 +534,10 @@ fn ecdh_decrypt(f: &Fixture, curve: TokenCurve) {
     // agrees on another secret: the unwrap fails (a random key, then Failed), no error.
     let other = f
         .token
-        .generate_ec(
+        .generate_key(
             &format!("ec-other-{n}"),
             format!("ec-other-{n}").as_bytes(),
-            curve,
+            TokenKeyKind::Ec(curve),
         )
         .unwrap();
     let named = load_certificates(&std::fs::read(f.path(&pem)).unwrap(), &pem)
@@ -557,7 +573,11 @@ fn generate_signing_key_signs_and_does_not_derive() {
     assert!(ec.agree(&point).is_none(), "a sign-only EC key derived");
     let general = f
         .token
-        .generate_ec("ec-general", b"ec-general", TokenCurve::P384)
+        .generate_key(
+            "ec-general",
+            b"ec-general",
+            TokenKeyKind::Ec(TokenCurve::P384),
+        )
         .unwrap();
     assert!(
         general.agree(&point).is_some(),

@@ -19,7 +19,7 @@ use smime::encrypt::{EncryptOptions, Encryptor};
 use smime::CryptoPolicy;
 use smime_store::key_store::{KekSource, NewKey};
 use smime_store::keys::KeyMaterial;
-use smime_store::pkcs11::{Token, TokenCurve, SOFTHSM2_MODULE};
+use smime_store::pkcs11::{Token, TokenCurve, TokenKeyKind, SOFTHSM2_MODULE};
 use smime_store::roles::{Actor, Role};
 use smime_store::testing::pki::{now, TestCa, Usage};
 use smime_store::testing::{each_backend, TempDir};
@@ -96,7 +96,11 @@ fn token_kek_and_token_key_survive_reopen_sign_and_decrypt() {
         let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let key_id = [0x5a, n];
         let key = token
-            .generate_ec(&format!("suite key {n}"), &key_id, TokenCurve::P256)
+            .generate_key(
+                &format!("suite key {n}"),
+                &key_id,
+                TokenKeyKind::Ec(TokenCurve::P256),
+            )
             .expect("token key");
         let cert = ca.issue_for(
             "Hana",

@@ -64,11 +64,16 @@ pub fn run(args: &LifecycleRunArgs, flags: &StoreFlags) -> Result<bool> {
     let policy = inventory_policy(&store, &actor, &stored, common.window)?;
     // Our CA from files (`--ca-cert`, `--ca-key`), else the one `smime ca init` keeps in
     // the store; without either every due certificate is reported as a failed renewal and
-    // the expiry notices still go out.
-    // The KEK when the store's CA needed it (unlocked once: a token logs in once).
-    let mut unlocked = None;
-    let ca = match (&args.ca_cert, &args.ca_key) {
-        (Some(cert), Some(key)) => {
+    // the expiry notices still go out. With a CA the store's keys are unlocked, once (a
+    // token logs in once): they seal the renewed keys and hold the store's CA key.
+    let files = args.ca_cert.as_ref().zip(args.ca_key.as_ref());
+    let keys = if files.is_some() || smime_ca::ca_store::has_ca(&store)? {
+        Some(crate::store::unlock(&store, flags)?)
+    } else {
+        None
+    };
+    let ca = match (files, &keys) {
+        (Some((cert, key)), _) => {
             let certificate = crate::load::certificate(cert)?;
             let key = crate::load::private_key(key)?;
             let organization = organization_of(&certificate, &policy.domains)?;
@@ -85,21 +90,15 @@ pub fn run(args: &LifecycleRunArgs, flags: &StoreFlags) -> Result<bool> {
             chain.extend(crate::load::certificates(&args.ca_chain)?);
             Some((certificate, key, organization, urls, chain))
         }
-        _ if smime_ca::ca_store::has_ca(&store)? => {
-            let keys = crate::store::unlock(&store, flags)?;
+        (None, Some(keys)) => {
             let ca = smime_ca::ca_store::load(&store, &actor, &keys.kek, &keys.tokens)?;
-            unlocked = Some(keys.kek);
             Some((ca.certificate, ca.key, ca.organization, ca.urls, ca.chain))
         }
-        _ => None,
+        (None, None) => None,
     };
-    let kek = match (&ca, unlocked) {
-        (Some(_), Some(kek)) => Some(kek),
-        (Some(_), None) => Some(crate::store::unlock(&store, flags)?.kek),
-        (None, _) => None,
-    };
-    let reissue = match (&ca, &kek) {
-        (Some((certificate, key, organization, urls, chain)), Some(_)) => Some(CaReissue {
+    let reissue = ca
+        .as_ref()
+        .map(|(certificate, key, organization, urls, chain)| CaReissue {
             ca: IssuingCa {
                 certificate,
                 key,
@@ -109,16 +108,17 @@ pub fn run(args: &LifecycleRunArgs, flags: &StoreFlags) -> Result<bool> {
             },
             chain: chain.clone(),
             window_days: common.window,
-        }),
-        _ => None,
-    };
+        });
     let backend = StoreRenewal {
         store: &store,
         actor: &actor,
         issuer: reissue
             .as_ref()
-            .zip(kek.as_ref())
-            .map(|(reissue, kek)| Issuer { reissue, kek }),
+            .zip(keys.as_ref())
+            .map(|(reissue, keys)| Issuer {
+                reissue,
+                kek: &keys.kek,
+            }),
         holder: format!(
             "{}:{}:{}",
             std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into()),
